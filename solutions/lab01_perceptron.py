@@ -1,0 +1,355 @@
+# %% [markdown]
+# # Lab 01 — The perceptron
+#
+# A neural network is built from one small unit repeated many times: the **perceptron**.
+# In this lab you write one from scratch, then the activation functions it can use, then
+# logic gates made of perceptrons, and finally a Keras layer that is a whole row of them.
+#
+# **Goals**
+# - compute a perceptron's output: dot product, plus bias, through a non-linearity;
+# - write the sigmoid, tanh and ReLU activations and see their shapes;
+# - build AND, OR and NAND from single perceptrons, and XOR from two layers of them;
+# - write `MyDenseLayer(input_dim, output_dim)` as a Keras 3 layer and compare it with
+#   `keras.layers.Dense`.
+#
+# **Time:** about 40 minutes. Each answer cell is followed by a check cell: run it, and it
+# tells you in one line what is right or what to fix.
+
+# %% [markdown]
+# ## Setup
+
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import matplotlib.pyplot as plt
+import numpy as np
+
+import course
+
+course.set_seed(42)  # seeds Python, NumPy and TensorFlow; imports TensorFlow quietly
+import keras
+from keras import layers
+
+from course import plots
+from course.checks import lab01_perceptron as checks
+
+print(course.environment_line())
+
+# %% [markdown]
+# ## 1. Three steps: dot product, bias, non-linearity
+#
+# A perceptron takes inputs $x_1, \dots, x_m$, multiplies each by a weight $w_i$, adds the
+# products up, adds one more number, the **bias** $w_0$ (think of it as the weight of an input
+# that is always 1), and passes the total $z$ through an **activation function** $g$:
+#
+# $$\hat y = g\Big(w_0 + \sum_{i=1}^m x_i w_i\Big) = g(w_0 + \mathbf{x}^\top \mathbf{w}).$$
+#
+# The lecture's example has $w_0 = 1$ and $\mathbf{w} = (3, -2)$, so
+# $z = 1 + 3x_1 - 2x_2$. Everything on one side of the line $z = 0$ gets $\hat y > 0.5$,
+# everything on the other side $\hat y < 0.5$. For the input $(-1, 2)$:
+
+# %%
+x_example = np.array([-1.0, 2.0])
+w_example = np.array([3.0, -2.0])
+b_example = 1.0
+
+z_example = x_example @ w_example + b_example  # 1 + 3*(-1) - 2*2 = -6
+print("z =", z_example, "-> g(z) =", 1 / (1 + np.exp(-z_example)))
+
+# %% [markdown]
+# The activation used here is the **sigmoid**, $\sigma(z) = \dfrac{1}{1 + e^{-z}}$, which squashes
+# any real number into $(0, 1)$ — handy when the output should read as a probability.
+#
+# **Your turn.** Write `sigmoid(z)` for a NumPy array `z` of any shape (applied element by
+# element), then `perceptron(x, w, b)`.
+
+# %% nbgrader={"grade": false, "grade_id": "sigmoid", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def sigmoid(z):
+    """Logistic function, element-wise.
+
+    Args:
+        z: array of any shape.
+
+    Returns:
+        Array of the same shape as z, every value in (0, 1).
+    """
+    ### BEGIN SOLUTION
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_sigmoid", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+checks.check_sigmoid(sigmoid)
+### BEGIN HIDDEN TESTS
+checks.check_sigmoid(sigmoid, seed=7)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": false, "grade_id": "perceptron", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def perceptron(x, w, b):
+    """Output of one perceptron with a sigmoid activation: sigmoid(x @ w + b).
+
+    Args:
+        x: one example of shape (d,), or a batch of examples of shape (n, d).
+        w: weights, shape (d,).
+        b: bias, a number.
+
+    Returns:
+        A number for one example, or an array of shape (n,) for a batch.
+    """
+    ### BEGIN SOLUTION
+    return sigmoid(np.dot(x, w) + b)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_perceptron", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+checks.check_perceptron(perceptron)
+### BEGIN HIDDEN TESTS
+checks.check_perceptron(perceptron, seed=3)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# The perceptron draws a straight line through the input space. Here is the lecture's
+# perceptron $\hat y = \sigma(1 + 3x_1 - 2x_2)$ coloured over the plane, with the line
+# $z = 0$ where $\hat y = 0.5$:
+
+# %%
+grid_points = np.array([[-3.0, -3.0], [3.0, 3.0], [-1.0, 2.0], [2.0, -1.0]])
+grid_labels = np.array([1, 0, 0, 1])
+plots.plot_decision_boundary(lambda x: perceptron(x, w_example, b_example), grid_points, grid_labels)
+plt.title("sigmoid(1 + 3·x1 − 2·x2)")
+plt.show()
+
+# %% [markdown]
+# ## 2. Why a non-linearity, and which one
+#
+# Without $g$, a perceptron is a linear function of its inputs, and so is any stack of them: a
+# linear function of a linear function is still linear. Real data — the red and green points
+# of the lecture that no straight line separates — need curved boundaries, and the activation
+# function is what bends them. Three common choices:
+#
+# | name | formula | range | notes |
+# |---|---|---|---|
+# | sigmoid | $1 / (1 + e^{-z})$ | $(0, 1)$ | probabilities; flat for large $\lvert z \rvert$ |
+# | tanh | $(e^{z} - e^{-z}) / (e^{z} + e^{-z})$ | $(-1, 1)$ | centred on 0; $\tanh(z) = 2\sigma(2z) - 1$ |
+# | ReLU | $\max(0, z)$ | $[0, \infty)$ | cheap, does not saturate for $z > 0$; a unit stuck at $z < 0$ stops learning |
+#
+# Sigmoid and tanh flatten out for large inputs, so their slope (gradient) nearly vanishes
+# there; ReLU keeps a slope of 1 for every positive input, which is why deep networks use it.
+#
+# **Your turn.** Write `tanh(z)` and `relu(z)`, element-wise, for arrays of any shape.
+
+# %% nbgrader={"grade": false, "grade_id": "tanh", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def tanh(z):
+    """Hyperbolic tangent, element-wise.
+
+    Args:
+        z: array of any shape.
+
+    Returns:
+        Array of the same shape as z, every value in (-1, 1).
+    """
+    ### BEGIN SOLUTION
+    return 2.0 * sigmoid(2.0 * np.asarray(z, dtype=np.float64)) - 1.0
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_tanh", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+checks.check_tanh(tanh)
+### BEGIN HIDDEN TESTS
+checks.check_tanh(tanh, seed=11)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": false, "grade_id": "relu", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def relu(z):
+    """Rectified linear unit, element-wise: max(0, z).
+
+    Args:
+        z: array of any shape.
+
+    Returns:
+        Array of the same shape as z.
+    """
+    ### BEGIN SOLUTION
+    return np.maximum(0.0, z)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_relu", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+checks.check_relu(relu)
+### BEGIN HIDDEN TESTS
+checks.check_relu(relu, seed=5)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# All three side by side:
+
+# %%
+plots.plot_activations({"sigmoid": sigmoid, "tanh": tanh, "ReLU": relu})
+plt.show()
+
+# %% [markdown]
+# ## 3. Logic gates from perceptrons
+#
+# Swap the sigmoid for a **step**: output 1 when $\mathbf{x}^\top\mathbf{w} + b > 0$, else 0.
+# With two binary inputs, such a perceptron can act as a logic gate. For example the weights
+# $(1, -1)$ and bias $-0.5$ fire only for $(1, 0)$: "$x_1$ and not $x_2$".
+
+# %%
+def step_perceptron(x, weights):
+    """Step perceptron: 1 where x @ w + b > 0, else 0. x: (n, 2); weights: (w, b)."""
+    w, b = weights
+    return (np.asarray(x) @ np.asarray(w) + b > 0).astype(int)
+
+
+binary_inputs = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+print("x1 and not x2:", step_perceptron(binary_inputs, (np.array([1.0, -1.0]), -0.5)))
+
+# %% [markdown]
+# **Your turn.** Choose a pair `(w, b)` — `w` a NumPy array of two weights, `b` a number — for
+# each gate so that the step perceptron above reproduces its truth table:
+#
+# | $x_1$ | $x_2$ | AND | OR | NAND |
+# |---|---|---|---|---|
+# | 0 | 0 | 0 | 0 | 1 |
+# | 0 | 1 | 0 | 1 | 1 |
+# | 1 | 0 | 0 | 1 | 1 |
+# | 1 | 1 | 1 | 1 | 0 |
+
+# %% nbgrader={"grade": false, "grade_id": "gate_weights", "locked": false, "schema_version": 3, "solution": true, "task": false}
+AND_WEIGHTS = None  # replace each None by (np.array([w1, w2]), b)
+OR_WEIGHTS = None
+NAND_WEIGHTS = None
+### BEGIN SOLUTION
+AND_WEIGHTS = (np.array([0.5, 0.5]), -0.7)
+OR_WEIGHTS = (np.array([0.5, 0.5]), -0.2)
+NAND_WEIGHTS = (np.array([-0.5, -0.5]), 0.7)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_gate_weights", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+checks.check_gate_weights(AND_WEIGHTS, OR_WEIGHTS, NAND_WEIGHTS)
+
+# %% [markdown]
+# **XOR** (1 when exactly one input is 1) is different: its two "1" corners sit diagonally
+# opposite each other, and no single straight line separates them from the two "0" corners.
+# A brute-force search over a grid of weights and biases finds perceptrons for AND but none
+# for XOR:
+
+# %%
+xor_table = np.array([0, 1, 1, 0])
+candidates = np.arange(-2.0, 2.01, 0.25)
+matches = {"AND": 0, "XOR": 0}
+for w1 in candidates:
+    for w2 in candidates:
+        for b in candidates:
+            outputs = step_perceptron(binary_inputs, (np.array([w1, w2]), b))
+            matches["AND"] += np.array_equal(outputs, [0, 0, 0, 1])
+            matches["XOR"] += np.array_equal(outputs, xor_table)
+print("single perceptrons that compute each gate:", matches)
+
+# %% [markdown]
+# Two layers do it: XOR is "OR and NAND" — the first layer computes OR and NAND of the inputs,
+# the second layer ANDs them. This is the first multi-layer network of the course, and the
+# reason stacking layers adds power.
+
+# %%
+def xor_gate(x):
+    """XOR of binary inputs x: (n, 2), from two layers of step perceptrons."""
+    hidden = np.stack([step_perceptron(x, OR_WEIGHTS), step_perceptron(x, NAND_WEIGHTS)], axis=1)
+    return step_perceptron(hidden, AND_WEIGHTS)
+
+
+print("XOR from two layers:", xor_gate(binary_inputs), "expected:", xor_table)
+
+# %% [markdown]
+# ## 4. A layer of perceptrons: `MyDenseLayer`
+#
+# Put `output_dim` perceptrons side by side, all reading the same `input_dim` inputs, and you
+# have a **dense** (fully connected) layer. Their weight vectors become the columns of a matrix
+# $W$ of shape `(input_dim, output_dim)`, their biases a vector $b$ of shape `(output_dim,)`,
+# and a whole batch of inputs of shape `(n, input_dim)` goes through in one matrix product:
+#
+# $$\text{output} = \sigma(\text{inputs}\, W + b), \qquad \text{shape } (n, \text{output\_dim}).$$
+#
+# In Keras 3 a layer is a class with four parts:
+# - `__init__`: check and store the configuration (here `input_dim`, `output_dim`);
+# - `build(input_shape)`: create the weights once with
+#   `self.add_weight(shape=..., initializer=..., name=...)`;
+# - `call(inputs)`: the forward pass, written with `keras.ops` (or TensorFlow) operations so
+#   that gradients flow back to the weights;
+# - `get_config()`: the arguments needed to make the same layer again.
+#
+# **Your turn.** Write `MyDenseLayer`. Initialise `W` with `"glorot_uniform"` and `b` with
+# `"zeros"`.
+
+# %% nbgrader={"grade": false, "grade_id": "MyDenseLayer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+class MyDenseLayer(keras.layers.Layer):
+    """A dense layer of sigmoid perceptrons.
+
+    Args:
+        input_dim: number of input features d; inputs have shape (n, d).
+        output_dim: number of perceptrons k; outputs have shape (n, k).
+    """
+
+    def __init__(self, input_dim, output_dim, **kwargs):
+        super().__init__(**kwargs)
+        ### BEGIN SOLUTION
+        if int(input_dim) < 1 or int(output_dim) < 1:
+            raise ValueError("input_dim and output_dim must be positive integers")
+        self.input_dim = int(input_dim)
+        self.output_dim = int(output_dim)
+        ### END SOLUTION
+
+    def build(self, input_shape):
+        ### BEGIN SOLUTION
+        self.W = self.add_weight(
+            shape=(self.input_dim, self.output_dim), initializer="glorot_uniform", name="W"
+        )
+        self.b = self.add_weight(shape=(self.output_dim,), initializer="zeros", name="b")
+        ### END SOLUTION
+
+    def call(self, inputs):
+        ### BEGIN SOLUTION
+        z = keras.ops.matmul(inputs, self.W) + self.b
+        return keras.ops.sigmoid(z)
+        ### END SOLUTION
+
+    def get_config(self):
+        ### BEGIN SOLUTION
+        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim}
+        ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_MyDenseLayer", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+checks.check_my_dense_layer(MyDenseLayer)
+### BEGIN HIDDEN TESTS
+checks.check_my_dense_layer(MyDenseLayer, seed=1)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Your layer and Keras's own `Dense` layer compute the same thing. Give a `Dense` layer with a
+# sigmoid activation the same weights and compare the outputs on one batch:
+
+# %%
+course.set_seed(42)
+my_layer = MyDenseLayer(3, 2)
+x_batch = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
+my_output = my_layer(x_batch)
+
+keras_layer = layers.Dense(2, activation="sigmoid")
+keras_layer.build((None, 3))
+keras_layer.set_weights([w.numpy() for w in my_layer.weights])
+keras_output = keras_layer(x_batch)
+
+print("output shape:", tuple(my_output.shape))
+print("largest difference:", float(np.max(np.abs(np.asarray(my_output) - np.asarray(keras_output)))))
+
+# %% [markdown]
+# ## Summary
+#
+# - A perceptron computes $g(\mathbf{x}^\top\mathbf{w} + b)$: a dot product, a bias and a
+#   non-linearity. Without the non-linearity, any stack of layers collapses to one linear map.
+# - Sigmoid squashes into $(0, 1)$, tanh into $(-1, 1)$, ReLU keeps positive values as they are.
+# - One perceptron draws one straight line: enough for AND, OR and NAND, not for XOR. Two
+#   layers compute XOR.
+# - A dense layer is many perceptrons at once, `sigmoid(inputs @ W + b)`; in Keras 3 you
+#   create its weights in `build`, compute in `call` and describe it in `get_config`.
+#
+# Next, lab 02 stacks such layers with `keras.Sequential`.
