@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import warnings
 from typing import Any, Callable
 
@@ -50,12 +51,18 @@ def not_attempted(name: str) -> NotAttempted:
 
 
 def one_line(text: Any) -> str:
-    """Squash any message to one short line."""
-    line = " ".join(str(text).split())
+    """Squash any message to one short line (no colour codes)."""
+    line = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", str(text)).split())
     return line if len(line) <= 200 else line[:197] + "..."
 
 
-def attempt(function: Callable, *args: Any, name: str | None = None, **kwargs: Any) -> Any:
+def attempt(
+    function: Callable,
+    *args: Any,
+    name: str | None = None,
+    hints: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> Any:
     """Call student code and turn whatever goes wrong into one readable failure.
 
     ``NotImplementedError`` becomes :class:`NotAttempted`; any other exception a
@@ -66,6 +73,8 @@ def attempt(function: Callable, *args: Any, name: str | None = None, **kwargs: A
         function: the student's function, class or layer.
         *args: positional arguments for the call.
         name: how to name the call in messages (defaults to the function's name).
+        hints: ``{text in the error message: what to tell the student instead}``,
+            for errors whose likely cause is known.
         **kwargs: keyword arguments for the call.
 
     Returns:
@@ -82,6 +91,9 @@ def attempt(function: Callable, *args: Any, name: str | None = None, **kwargs: A
     except NotImplementedError:
         raise not_attempted(label) from None
     except Exception as error:  # noqa: BLE001 - any student mistake becomes feedback
+        for text, hint in (hints or {}).items():
+            if text in str(error):
+                raise CheckFailed(hint) from None
         raise CheckFailed(
             f"`{label}` raised {type(error).__name__}: {one_line(error)}"
         ) from None

@@ -107,7 +107,8 @@ def check_perceptron(perceptron, seed: int = 0) -> None:
     """perceptron(x, w, b) = sigmoid(x @ w + b) for one example (d,) or a batch (n, d)."""
     rng = np.random.default_rng(seed)
     n, d = 5 + seed % 3, 3 + seed % 2
-    x, w, b = rng.normal(size=(n, d)), rng.normal(size=(d,)), float(rng.uniform(1.0, 2.0))
+    x, w = rng.normal(scale=2.0, size=(n, d)), rng.normal(size=(d,))
+    b = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.5))
     result = to_numpy(attempt(perceptron, x, w, b), "perceptron(x, w, b)")
     z = x @ w + b
     if result.shape == (n, d):
@@ -117,9 +118,9 @@ def check_perceptron(perceptron, seed: int = 0) -> None:
     mistakes = {
         "the bias is missing: add b to the weighted sum before the activation.": _sigmoid(x @ w),
         "the bias is subtracted: the perceptron computes g(x @ w + b).": _sigmoid(x @ w - b),
-        "no non-linearity: pass the weighted sum plus bias through sigmoid.": z,
         "wrong activation (tanh): this perceptron uses the sigmoid.": np.tanh(z),
         "wrong activation (ReLU): this perceptron uses the sigmoid.": np.maximum(0, z),
+        "no non-linearity: pass the weighted sum plus bias through sigmoid.": z,
         "the weights are ignored: multiply each input by its weight before summing.": _sigmoid(x.sum(1) + b),
     }
     for message, wrong in mistakes.items():
@@ -181,32 +182,47 @@ def _find_weights(layer, input_dim: int, output_dim: int):
     return kernel, bias
 
 
+LAYER_HINTS = {
+    "cannot add new elements of state": "the layer creates weights in call: create W and b once, "
+                                        "in build (or __init__), not in call.",
+    "Matrix size-incompatible": "inputs @ W fails: W should have shape (input_dim, output_dim) "
+                                "(are the weights transposed?).",
+    "Incompatible shapes": "inputs @ W + b fails: b should hold one bias per output, shape (output_dim,).",
+}
+
+
 def check_my_dense_layer(MyDenseLayer, seed: int = 0) -> None:  # noqa: N803 - contract name
     """MyDenseLayer(input_dim, output_dim) is a Keras layer computing sigmoid(inputs @ W + b)."""
     import keras
     import tensorflow as tf
 
-    input_dim, output_dim, n = 3 + seed % 2, 2, 4
+    input_dim, output_dim, n = 3 + seed % 2, 2, 6
     rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, input_dim)).astype("float32")
+    x = rng.normal(scale=2.0, size=(n, input_dim)).astype("float32")
     layer = attempt(MyDenseLayer, input_dim, output_dim, name="MyDenseLayer")
     expect(isinstance(layer, keras.layers.Layer),
            "MyDenseLayer should subclass keras.layers.Layer.")
-    first = to_numpy(attempt(layer, x, name="MyDenseLayer.call"), "layer(inputs)")
+    attempt(layer.build, (None, input_dim), name="MyDenseLayer.build", hints=LAYER_HINTS)
+    if len(layer.trainable_weights) == 2:  # weights made in __init__/build: check shapes first
+        _find_weights(layer, input_dim, output_dim)
+    first = to_numpy(attempt(layer, x, name="MyDenseLayer.call", hints=LAYER_HINTS), "layer(inputs)")
     expect_shape(first, (n, output_dim), f"layer(inputs) for inputs of shape {(n, input_dim)}")
     kernel, bias = _find_weights(layer, input_dim, output_dim)
-    bias.assign(rng.uniform(1.0, 2.0, size=tuple(bias.shape)).astype("float32"))
+    # Weights of both signs and a clearly non-zero bias make each mistake visible.
+    kernel.assign(rng.normal(size=tuple(kernel.shape)).astype("float32"))
+    bias.assign((rng.choice([-1.0, 1.0], size=tuple(bias.shape)) *
+                 rng.uniform(0.5, 1.5, size=tuple(bias.shape))).astype("float32"))
     W, b = kernel.numpy().astype(np.float64), bias.numpy().astype(np.float64).reshape(-1)
-    result = to_numpy(attempt(layer, x, name="MyDenseLayer.call"), "layer(inputs)")
+    result = to_numpy(attempt(layer, x, name="MyDenseLayer.call", hints=LAYER_HINTS), "layer(inputs)")
     expect(len(layer.trainable_weights) == 2,
            "calling the layer again created new weights: create W and b once, in build or "
            "__init__, not in call.")
     z = x.astype(np.float64) @ W + b
     mistakes = {
         "the bias is missing: add self.b to inputs @ self.W.": _sigmoid(x @ W),
-        "no non-linearity: pass inputs @ W + b through a sigmoid.": z,
         "wrong activation: MyDenseLayer uses the sigmoid (as in the lecture), not ReLU.": np.maximum(z, 0),
         "wrong activation: MyDenseLayer uses the sigmoid (as in the lecture), not tanh.": np.tanh(z),
+        "no non-linearity: pass inputs @ W + b through a sigmoid.": z,
     }
     for message, wrong in mistakes.items():
         if is_close(result, wrong, rtol=1e-4, atol=1e-5):
@@ -219,11 +235,14 @@ def check_my_dense_layer(MyDenseLayer, seed: int = 0) -> None:  # noqa: N803 - c
     expect(all(g is not None for g in grads), "no gradient reaches W or b: compute the output "
            "with TensorFlow/Keras ops on the weights (not NumPy copies of them).")
 
+    config_hint = {"": "MyDenseLayer.from_config(layer.get_config()) failed: get_config should "
+                       "return input_dim and output_dim (plus super().get_config())."}
     config = attempt(layer.get_config, name="get_config")
-    clone = attempt(MyDenseLayer.from_config, config, name="MyDenseLayer.from_config")
-    expect(attempt(clone, x, name="MyDenseLayer.call").shape == (n, output_dim),
+    clone = attempt(MyDenseLayer.from_config, config, name="MyDenseLayer.from_config", hints=config_hint)
+    expect(tuple(attempt(clone, x, name="MyDenseLayer.call").shape) == (n, output_dim),
            "MyDenseLayer.from_config(layer.get_config()) did not rebuild the same layer: "
            "return input_dim and output_dim from get_config.")
+
     def in_sequential():
         model = keras.Sequential([keras.Input((input_dim,)), MyDenseLayer(input_dim, output_dim)])
         return model(x)
