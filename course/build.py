@@ -65,12 +65,13 @@ def expected_lab(lab: Lab) -> str:
     return render(student_notebook(read_source(lab.source)))
 
 
-def build(root: Path, check: bool = False) -> list[str]:
+def build(root: Path, check: bool = False, only: list[str] | None = None) -> list[str]:
     """Regenerate every ``labs/<id>.ipynb`` from ``solutions/<id>.py``.
 
     Args:
         root: the course folder.
         check: only compare; write nothing.
+        only: lab ids to build (default: all).
 
     Returns:
         The ids of the labs that were stale (with ``check``) or rewritten.
@@ -78,7 +79,7 @@ def build(root: Path, check: bool = False) -> list[str]:
     changed = []
     (root / "labs").mkdir(exist_ok=True)
     for lab in discover_labs(root).values():
-        if lab.source is None:
+        if lab.source is None or (only and lab.id not in only):
             continue
         target = root / "labs" / f"{lab.id}.ipynb"
         text = expected_lab(lab)

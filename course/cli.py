@@ -49,7 +49,10 @@ def cmd_build(args) -> int:
     root = find_course_root()
     if root is None or not (root / "solutions").is_dir():
         return fail("no solutions/ folder found here or above")
-    changed = build(root, check=args.check)
+    unknown = sorted(set(args.labs) - set(discover_labs(root)))
+    if unknown:
+        return fail(f"unknown lab(s): {', '.join(unknown)}")
+    changed = build(root, check=args.check, only=args.labs)
     if args.check:
         if changed:
             print(f"labs/ is stale for: {', '.join(changed)} (run `course build`)")
@@ -143,6 +146,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_list)
 
     p = sub.add_parser("build", help="regenerate labs/ from solutions/")
+    p.add_argument("labs", nargs="*", help="lab ids to build (default: every lab)")
     p.add_argument("--check", action="store_true", help="exit 1 if labs/ is stale; write nothing")
     p.set_defaults(run=cmd_build)
 
