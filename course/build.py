@@ -88,3 +88,23 @@ def build(root: Path, check: bool = False, only: list[str] | None = None) -> lis
             if not check:
                 target.write_text(text, encoding="utf-8")
     return changed
+
+
+def export_nbgrader_sources(root: Path, nbgrader_course: Path, only: list[str] | None = None) -> list[Path]:
+    """Write each instructor notebook to ``<nbgrader_course>/source/<id>/<id>.ipynb``.
+
+    ``nbgrader generate_assignment <id>`` run there produces the same student
+    notebook as ``course build``.
+
+    Returns:
+        The paths written.
+    """
+    written = []
+    for lab in discover_labs(root).values():
+        if lab.source is None or (only and lab.id not in only):
+            continue
+        target = Path(nbgrader_course) / "source" / lab.id / f"{lab.id}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render(read_source(lab.source)), encoding="utf-8")
+        written.append(target)
+    return written

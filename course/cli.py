@@ -52,6 +52,12 @@ def cmd_build(args) -> int:
     unknown = sorted(set(args.labs) - set(discover_labs(root)))
     if unknown:
         return fail(f"unknown lab(s): {', '.join(unknown)}")
+    if args.nbgrader:
+        from course.build import export_nbgrader_sources
+
+        for path in export_nbgrader_sources(root, Path(args.nbgrader), args.labs):
+            print(f"wrote {path}")
+        return 0
     changed = build(root, check=args.check, only=args.labs)
     if args.check:
         if changed:
@@ -148,6 +154,9 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="regenerate labs/ from solutions/")
     p.add_argument("labs", nargs="*", help="lab ids to build (default: every lab)")
     p.add_argument("--check", action="store_true", help="exit 1 if labs/ is stale; write nothing")
+    p.add_argument("--nbgrader", metavar="COURSE_DIR",
+                   help="instead, write the instructor notebooks to COURSE_DIR/source/<lab>/ "
+                        "for nbgrader generate_assignment")
     p.set_defaults(run=cmd_build)
 
     def timeouts(p):

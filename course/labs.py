@@ -19,11 +19,21 @@ from pathlib import Path
 import nbformat
 
 LAB_ID = re.compile(r"^lab\d\d_[a-z0-9_]+$")
+MAX_NOTEBOOK_BYTES = 256 * 2**20
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 class NotebookError(ValueError):
-    """A file that cannot be read as a lab notebook; the message is one line."""
+    """A file that cannot be graded; the message is one line.
+
+    Attributes:
+        status: a short code for gradebooks: ``"invalid"`` (not a notebook, empty,
+            unreadable) or ``"wrong_lab"`` (a notebook of another lab).
+    """
+
+    def __init__(self, message: str, status: str = "invalid"):
+        super().__init__(message)
+        self.status = status
 
 
 def find_course_root(start: Path | None = None) -> Path | None:
@@ -101,6 +111,8 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
     path = Path(path)
     if not path.is_file():
         raise NotebookError(f"{path}: no such file")
+    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(f"{path.name}: larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; clear its outputs")
     if path.suffix == ".py":
         return read_source(path)
     try:
@@ -175,8 +187,16 @@ class Lab:
         return names
 
 
-def defined_names(source: str) -> list[str]:
-    """Top-level functions, classes and assigned names in a cell's source (imports excluded)."""
+def defined_names(source: str, imports: bool = False) -> list[str]:
+    """Top-level names a cell's source binds: functions, classes, assignments (and imports).
+
+    Args:
+        source: the cell's code.
+        imports: also list names bound by ``import`` statements.
+
+    Returns:
+        The names in order of first appearance; empty when the code does not parse.
+    """
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -187,6 +207,8 @@ def defined_names(source: str) -> list[str]:
             names.append(node.name)
         elif isinstance(node, ast.Assign):
             names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif imports and isinstance(node, (ast.Import, ast.ImportFrom)):
+            names += [(a.asname or a.name).split(".")[0] for a in node.names]
     return list(dict.fromkeys(names))
 
 
