@@ -92,7 +92,8 @@ def cmd_check(args) -> int:
     reports = []
     for path in paths:
         try:
-            reports.append(grade_notebook(path, args.lab, args.timeout, args.notebook_timeout))
+            reports.append(grade_notebook(path, args.lab, args.timeout, args.notebook_timeout,
+                                          args.memory_limit))
         except NotebookError as error:
             return fail(str(error))
         if not args.json:
@@ -114,21 +115,17 @@ def cmd_check(args) -> int:
 
 def cmd_grade(args) -> int:
     """Grade a folder of submissions into a CSV gradebook."""
-    from course.gradebook import grade_folder
+    from course.gradebook import Options, grade_folder
 
     labs = discover_labs()
     if args.lab not in labs:
         return fail(f"unknown lab {args.lab!r} (known: {', '.join(labs) or 'none found'})")
     if not Path(args.submissions).is_dir():
         return fail(f"{args.submissions}: not a folder")
-
-    def progress(student, report):
-        outcome = report if isinstance(report, str) else f"{report.score:g}/{report.max_score:g}"
-        print(f"{student}: {outcome}", flush=True)
-
-    reports = grade_folder(Path(args.submissions), labs[args.lab], Path(args.out),
-                           args.timeout, args.notebook_timeout, progress)
-    print(f"graded {len(reports)} submission(s) into {args.out}")
+    options = Options(args.timeout, args.notebook_timeout, args.memory_limit)
+    results = grade_folder(Path(args.submissions), labs[args.lab], Path(args.out), options,
+                           args.jobs, Path(args.feedback) if args.feedback else None, args.regrade)
+    print(f"graded {len(results)} submission(s) into {args.out}")
     return 0
 
 
@@ -142,7 +139,7 @@ def cmd_doctor(args) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    from course.grading import DEFAULT_CELL_TIMEOUT, DEFAULT_NOTEBOOK_TIMEOUT
+    from course.grading import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY_LIMIT_GB, DEFAULT_NOTEBOOK_TIMEOUT
 
     top = argparse.ArgumentParser(prog="course", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -159,12 +156,16 @@ def parser() -> argparse.ArgumentParser:
                         "for nbgrader generate_assignment")
     p.set_defaults(run=cmd_build)
 
-    def timeouts(p):
-        p.add_argument("--lab", help="the lab id (default: from the notebook)")
+    def timeouts(p, lab_required=False):
+        p.add_argument("--lab", required=lab_required, help="the lab id" +
+                       ("" if lab_required else " (default: from the notebook)"))
         p.add_argument("--timeout", type=float, default=DEFAULT_CELL_TIMEOUT,
                        help=f"seconds one cell may run (default {DEFAULT_CELL_TIMEOUT})")
         p.add_argument("--notebook-timeout", type=float, default=DEFAULT_NOTEBOOK_TIMEOUT,
                        help=f"seconds a whole notebook may run (default {DEFAULT_NOTEBOOK_TIMEOUT})")
+        p.add_argument("--memory-limit", type=float, default=DEFAULT_MEMORY_LIMIT_GB, metavar="GB",
+                       help=f"address-space limit of the kernel in GB, 0 for none "
+                            f"(default {DEFAULT_MEMORY_LIMIT_GB})")
 
     p = sub.add_parser("check", help="grade one notebook, solution source, or folder of labs")
     p.add_argument("notebook", help="a .ipynb, a solutions/*.py source, or a folder")
@@ -175,7 +176,10 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("grade", help="grade a folder of submissions into a CSV")
     p.add_argument("submissions", help="nbgrader's submitted/ layout or a flat folder of <student>.ipynb")
     p.add_argument("--out", default="gradebook.csv", help="the CSV to write (default gradebook.csv)")
-    timeouts(p)
+    p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    p.add_argument("--feedback", metavar="DIR", help="write one <student>.md feedback file per student")
+    p.add_argument("--regrade", action="store_true", help="ignore results cached from earlier runs")
+    timeouts(p, lab_required=True)
     p.set_defaults(run=cmd_grade)
 
     p = sub.add_parser("doctor", help="versions, devices and data availability")

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -233,7 +234,7 @@ def run_cells(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: float, not
                 client.execute_cell(nb.cells[index], index)
             except CellTimeoutError:
                 run.unfinished[index] = "timeout"
-                client.km.interrupt_kernel()
+                run_sync(client.km.interrupt_kernel)()
             except DeadKernelError:
                 run.unfinished[index] = "dead"
                 run.unfinished.update({i: "skipped" for i in code_cells[position + 1:]})

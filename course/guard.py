@@ -21,6 +21,7 @@ import os
 import sys
 import types
 
+# Reached by attribute from the top-level module, as the checks reach them.
 WATCHED_MODULES = (
     "numpy", "numpy.testing", "numpy.linalg", "tensorflow", "tensorflow.nn", "tensorflow.math",
     "tensorflow.linalg", "tensorflow.debugging", "keras", "keras.ops", "keras.losses",
@@ -50,6 +51,15 @@ def _fingerprint(module: types.ModuleType) -> dict[str, tuple]:
                 member_code = getattr(member, "__code__", None)
                 prints[f"{name}.{attr}"] = (id(member), id(member_code) if member_code else None)
     return prints
+
+
+def _resolve(path: str):
+    """The object at a dotted path, starting from ``sys.modules`` (None if absent)."""
+    root, *rest = path.split(".")
+    value = sys.modules.get(root)
+    for part in rest:
+        value = getattr(value, part, None)
+    return value
 
 
 def _shell_hooks() -> dict[str, tuple]:
@@ -114,10 +124,12 @@ class Guard:
             setup_names: the names the Setup cell bound (``checks``, ``np``, ...).
         """
         self._namespace = namespace
-        modules = {n: m for n, m in sys.modules.items()
-                   if n in WATCHED_MODULES or n == WATCHED_PREFIX or n.startswith(WATCHED_PREFIX + ".")}
-        self._modules = {n: id(m) for n, m in modules.items()}
-        self._baseline = {n: _fingerprint(m) for n, m in modules.items() if m is not None}
+        modules = {path: _resolve(path) for path in WATCHED_MODULES}
+        modules.update({n: m for n, m in sys.modules.items()
+                        if n == WATCHED_PREFIX or n.startswith(WATCHED_PREFIX + ".")})
+        modules = {n: m for n, m in modules.items() if isinstance(m, types.ModuleType)}
+        self._modules = {n: (id(m), id(sys.modules.get(n))) for n, m in modules.items()}
+        self._baseline = {n: _fingerprint(m) for n, m in modules.items()}
         self._names = {n: id(namespace[n]) for n in setup_names if n in namespace}
         self._hooks = _shell_hooks()
         self._armed = True
@@ -129,14 +141,14 @@ class Guard:
         hooks = _shell_hooks()
         changes += [f"changed IPython's {what}" for what, value in self._hooks.items()
                     if hooks.get(what) != value]
-        for name, ident in self._modules.items():
-            module = sys.modules.get(name)
-            if id(module) != ident:
-                changes.append(f"replaced sys.modules[{name!r}]")
+        for name, (ident, registered) in self._modules.items():
+            module = sys.modules.get(name) if name.startswith(WATCHED_PREFIX) else _resolve(name)
+            if id(module) != ident or id(sys.modules.get(name)) != registered:
+                changes.append(f"replaced the module {name}")
                 continue
             current = _fingerprint(module)
             changes += [f"patched {name}.{attr}" for attr, value in self._baseline[name].items()
-                        if attr in current and current[attr] != value or attr not in current]
+                        if current.get(attr) != value]
         return changes
 
     def verify(self, grade_id: str) -> None:

@@ -35,6 +35,9 @@ class NotebookError(ValueError):
         super().__init__(message)
         self.status = status
 
+    def __reduce__(self):
+        return type(self), (str(self), self.status)
+
 
 def find_course_root(start: Path | None = None) -> Path | None:
     """Find the course folder: ``$COURSE_ROOT``, else the nearest folder holding
@@ -115,15 +118,17 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         raise NotebookError(f"{path.name}: larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; clear its outputs")
     if path.suffix == ".py":
         return read_source(path)
+    text = path.read_bytes().decode("utf-8", errors="replace")
     try:
-        text = path.read_bytes().decode("utf-8", errors="replace")
-        nb = nbformat.reads(text, as_version=4)
-    except (json.JSONDecodeError, nbformat.reader.NotJSONError, UnicodeError):
+        data = json.loads(text)
+    except json.JSONDecodeError:
         raise NotebookError(f"{path.name}: not a notebook (the file is not valid JSON)") from None
-    except Exception as error:  # noqa: BLE001
-        raise NotebookError(f"{path.name}: not a readable notebook ({type(error).__name__})") from None
-    if not isinstance(nb.get("cells"), list):
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise NotebookError(f"{path.name}: not a notebook (no list of cells)")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as error:  # noqa: BLE001 - any malformed notebook becomes one line
+        raise NotebookError(f"{path.name}: not a notebook nbformat can read ({type(error).__name__})") from None
     for cell in nb.cells:
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
             raise NotebookError(f"{path.name}: not a notebook (a cell has no valid cell_type)")

@@ -1,0 +1,158 @@
+"""A corpus of good, partial, broken and hostile lab01 submissions.
+
+Each case is a function that returns the submission's bytes, with the gradebook
+status (its prefix) and the score it must get. The cases are built from the
+released lab and the instructor's answers at test time, so they follow lab01
+as it changes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+import nbformat
+
+from conftest import ROOT, answer_sources
+from course.labs import is_answer_cell, is_graded_cell, nbgrader_meta
+
+LAB = "lab01_perceptron"
+RELEASED = ROOT / "labs" / f"{LAB}.ipynb"
+
+
+@dataclass
+class Case:
+    name: str
+    build: Callable[[], bytes]
+    status: str  # expected prefix of the gradebook status
+    score: float
+
+
+def notebook(answers: dict[str, str] | None = None, edit=None) -> bytes:
+    """The released lab with answer cells replaced, then ``edit(nb)`` applied."""
+    nb = nbformat.read(RELEASED, as_version=4)
+    for cell in nb.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if is_answer_cell(cell) and answers and grade_id in answers:
+            cell.source = answers[grade_id]
+    if edit:
+        edit(nb)
+    return nbformat.writes(nb).encode("utf-8")
+
+
+def solved(**changes: str) -> dict[str, str]:
+    """The instructor's answers, with some answer cells replaced."""
+    return {**answer_sources(LAB), **changes}
+
+
+def with_prefix(grade_id: str, prefix: str) -> dict[str, str]:
+    """The instructor's answers, one answer cell starting with extra code."""
+    answers = solved()
+    return {**answers, grade_id: prefix + "\n" + answers[grade_id]}
+
+
+def cells(nb, keep: Callable) -> None:
+    nb.cells = [c for c in nb.cells if keep(c)]
+
+
+def graded(nb) -> list:
+    return [c for c in nb.cells if is_graded_cell(c)]
+
+
+def set_meta(grade_id: str, key: str, value) -> Callable:
+    def edit(nb):
+        next(c for c in graded(nb) if c.metadata.nbgrader["grade_id"] == grade_id).metadata.nbgrader[key] = value
+    return edit
+
+
+def forged_outputs(nb) -> None:
+    for cell in graded(nb):
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="✔ all good\n")]
+        cell.execution_count = 1
+
+
+def reorder_checks(nb) -> None:
+    checks = graded(nb)
+    positions = [nb.cells.index(c) for c in checks]
+    for position, cell in zip(positions, reversed(checks)):
+        nb.cells[position] = cell
+
+
+def huge_output(nb) -> None:
+    worked = next(c for c in nb.cells if c.cell_type == "code" and not nbgrader_meta(c))
+    worked.outputs = [nbformat.v4.new_output("stream", name="stdout", text="y" * 30_000_000)]
+
+
+def non_utf8() -> bytes:
+    text = notebook(solved())
+    return text.replace("## Setup".encode(), b"## Setup \xff\xfe\xfa", 1)
+
+
+WRONG_SIGMOID = "def sigmoid(z):\n    return 1 / (1 + np.exp(z))"
+SOLUTIONS_PATH = ("import pathlib, course\n"
+                  "_source = pathlib.Path(course.__file__).parents[1] / 'solutions' / 'lab01_perceptron.py'\n")
+
+CASES = [
+    # good and partial
+    Case("correct", lambda: notebook(solved()), "graded", 10),
+    Case("blank", lambda: notebook(), "graded", 0),
+    Case("partial", lambda: notebook({k: v for k, v in solved().items()
+                                      if k in ("sigmoid", "perceptron", "relu")}), "graded", 4),
+    Case("wrong_sigmoid", lambda: notebook(solved(sigmoid=WRONG_SIGMOID)), "graded", 9),
+    # broken
+    Case("not_json", lambda: b"this is not a notebook {", "invalid", 0),
+    Case("json_not_notebook", lambda: json.dumps({"hello": [1, 2]}).encode(), "invalid", 0),
+    Case("empty_notebook", lambda: nbformat.writes(nbformat.v4.new_notebook()).encode(), "invalid", 0),
+    Case("other_lab", lambda: notebook(solved(), lambda nb: nb.metadata.update(
+        course={"lab": "lab03_loss"})), "wrong_lab", 0),
+    Case("check_cells_deleted", lambda: notebook(solved(), lambda nb: cells(
+        nb, lambda c: not is_graded_cell(c))), "graded", 10),
+    Case("check_cell_edited", lambda: notebook(solved(sigmoid=WRONG_SIGMOID), lambda nb: graded(nb)[0]
+                                               .update(source="print('✔ sigmoid is fine')")), "graded", 9),
+    Case("check_cells_reordered", lambda: notebook(solved(), reorder_checks), "graded", 10),
+    Case("answer_cell_missing", lambda: notebook(solved(), lambda nb: cells(
+        nb, lambda c: nbgrader_meta(c).get("grade_id") != "relu")), "graded", 9),
+    Case("infinite_loop", lambda: notebook(solved(relu="def relu(z):\n    while True:\n        pass")),
+         "timeout", 9),
+    Case("os_exit", lambda: notebook(with_prefix("tanh", "import os\nos._exit(3)")), "crashed", 3),
+    Case("segfault", lambda: notebook(with_prefix("relu", "import ctypes\nctypes.string_at(0)")),
+         "crashed", 4),
+    Case("out_of_memory", lambda: notebook(solved(
+        relu="def relu(z):\n    hog = np.ones(2**34)\n    return np.maximum(0, z)")), "graded", 9),
+    Case("output_flood", lambda: notebook(with_prefix("sigmoid", "print('x' * 20_000_000)")), "graded", 10),
+    Case("non_utf8_bytes", non_utf8, "graded", 10),
+    Case("very_large_outputs", lambda: notebook(solved(), huge_output), "graded", 10),
+    # hostile
+    Case("patch_check_function", lambda: notebook(solved(sigmoid=WRONG_SIGMOID + (
+        "\nchecks.check_sigmoid = lambda *args, **kwargs: print('✔ sigmoid')")), "tampered", 0),
+    Case("patch_checks_core", lambda: notebook(with_prefix("sigmoid", (
+        "import course.checks.core\ncourse.checks.core.expect_close = lambda *a, **k: None"))), "tampered", 0),
+    Case("edit_sys_modules", lambda: notebook(with_prefix("sigmoid", (
+        "import sys, types\nsys.modules['course.checks.lab01_perceptron'] = types.SimpleNamespace()"))),
+         "tampered", 0),
+    Case("patch_numpy_allclose", lambda: notebook(solved(sigmoid=WRONG_SIGMOID + (
+        "\nnp.allclose = lambda *args, **kwargs: True"))), "tampered", 0),
+    Case("patch_numpy_testing", lambda: notebook(with_prefix("sigmoid", (
+        "np.testing.assert_allclose = lambda *args, **kwargs: None"))), "tampered", 0),
+    Case("patch_tensorflow", lambda: notebook(with_prefix("sigmoid", (
+        "import tensorflow as tf\ntf.debugging.assert_near = lambda *args, **kwargs: None"))), "tampered", 0),
+    Case("rebind_checks", lambda: notebook(with_prefix("sigmoid", (
+        "class _Pass:\n    def __getattr__(self, name):\n        return lambda *a, **k: None\n"
+        "checks = _Pass()"))), "tampered", 0),
+    Case("swallow_errors", lambda: notebook(with_prefix("sigmoid", (
+        "get_ipython().set_custom_exc((Exception,), lambda *args, **kwargs: ['✔ ok'])"))), "tampered", 0),
+    Case("rewrite_check_cells", lambda: notebook(with_prefix("sigmoid", (
+        "get_ipython().input_transformers_post.append(lambda lines: [l for l in lines if 'checks' not in l])"
+    ))), "tampered", 0),
+    Case("forged_outputs", lambda: notebook(None, forged_outputs), "tampered", 0),
+    Case("edited_points", lambda: notebook(solved(), set_meta("check_sigmoid", "points", 100)), "tampered", 9),
+    Case("edited_checksum", lambda: notebook(solved(), set_meta("check_relu", "checksum", "0" * 32)),
+         "tampered", 9),
+    Case("read_instructor_file", lambda: notebook(with_prefix("sigmoid", SOLUTIONS_PATH + (
+        "try:\n    exec(_source.read_text().split('### BEGIN SOLUTION')[1].split('### END')[0])\n"
+        "except Exception:\n    pass"))), "tampered", 0),
+    Case("subprocess_copy", lambda: notebook(with_prefix("sigmoid", SOLUTIONS_PATH + (
+        "import subprocess\ntry:\n    subprocess.run(['cat', str(_source)], capture_output=True)\n"
+        "except Exception:\n    pass"))), "tampered", 0),
+]

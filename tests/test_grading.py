@@ -1,0 +1,106 @@
+"""The grading engine and the `course` command: contract, exit codes, timeouts, layouts."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from conftest import LABS, ROOT, answer_sources, write_submission
+from course.cli import main
+from course.gradebook import Options, find_submissions, grade_folder
+from course.grading import grade_notebook
+
+LAB = "lab01_perceptron"
+
+
+@pytest.mark.slow
+def test_check_json_is_one_object_with_the_contract_keys(tmp_path, capsys):
+    notebook = write_submission(LAB, tmp_path, LAB)
+    assert main(["check", str(notebook), "--json"]) == 0
+    out = capsys.readouterr().out
+    report = json.loads(out)  # exactly one JSON object: json.loads fails on anything extra
+    assert set(report) == {"lab", "notebook", "score", "max_score", "runtime_s", "cells"}
+    assert report["lab"] == LAB and report["score"] == 0 and report["max_score"] == 10
+    assert {tuple(sorted(c)) for c in report["cells"]} == {
+        ("grade_id", "max_points", "message", "points", "status")}
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not json", "not valid JSON"),
+    (b'{"cells": 3}', "not a notebook"),
+])
+def test_check_exits_2_with_one_line_when_it_cannot_grade(tmp_path, capsys, content, message):
+    path = tmp_path / f"{LAB}.ipynb"
+    path.write_bytes(content)
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_check_exits_2_for_an_unknown_lab_and_a_missing_file(tmp_path, capsys):
+    notebook = write_submission(LAB, tmp_path, "mystery")
+    assert main(["check", str(notebook), "--lab", "lab99_nothing"]) == 2
+    assert "lab99_nothing" in capsys.readouterr().err
+    assert main(["check", str(tmp_path / "nope.ipynb")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_lab_comes_from_metadata_not_file_name(tmp_path):
+    answers = answer_sources(LAB)
+    notebook = write_submission(LAB, tmp_path, "alice", {"sigmoid": answers["sigmoid"]})
+    report = grade_notebook(notebook)
+    assert report.lab == LAB and report.score == 1
+
+
+@pytest.mark.slow
+def test_notebook_timeout_stops_a_notebook_that_resists_interrupts(tmp_path):
+    stubborn = ("def relu(z):\n    while True:\n        try:\n            while True:\n                pass\n"
+                "        except KeyboardInterrupt:\n            pass")
+    notebook = write_submission(LAB, tmp_path, "stubborn", {**answer_sources(LAB), "relu": stubborn})
+    report = grade_notebook(notebook, cell_timeout=10, notebook_timeout=40)
+    statuses = {c.grade_id: c.status for c in report.cells}
+    assert statuses["check_sigmoid"] == "passed"
+    assert statuses["check_relu"] == "timeout" and statuses["check_MyDenseLayer"] == "timeout"
+    assert report.runtime_s < 90
+
+
+def test_find_submissions_reads_nbgrader_and_flat_layouts(tmp_path):
+    write_submission(LAB, tmp_path / "submitted" / "bob" / LAB, "whatever")
+    write_submission(LAB, tmp_path / "submitted" / "ann" / LAB, LAB)
+    (tmp_path / "submitted" / "cy" / "other_lab").mkdir(parents=True)
+    assert list(find_submissions(tmp_path, LAB)) == ["ann", "bob"]
+    flat = tmp_path / "flat"
+    write_submission(LAB, flat, "zoe")
+    write_submission(LAB, flat, "adam")
+    assert list(find_submissions(flat, LAB)) == ["adam", "zoe"]
+
+
+@pytest.mark.slow
+def test_grade_command_on_nbgrader_layout(tmp_path, capsys):
+    answers = answer_sources(LAB)
+    write_submission(LAB, tmp_path / "submitted" / "ann" / LAB, LAB, answers)
+    write_submission(LAB, tmp_path / "submitted" / "bob" / LAB, LAB)
+    out = tmp_path / "grades.csv"
+    assert main(["grade", str(tmp_path), "--lab", LAB, "--out", str(out), "--jobs", "2"]) == 0
+    rows = {r["student"]: r for r in csv.DictReader(out.open())}
+    assert (rows["ann"]["score"], rows["bob"]["score"]) == ("10", "0")
+    assert rows["ann"]["status"] == "graded"
+    assert not list(tmp_path.glob(".grades.csv.*.tmp"))  # written atomically, no leftovers
+
+
+def test_grade_command_refuses_an_unknown_lab(tmp_path, capsys):
+    assert main(["grade", str(tmp_path), "--lab", "lab99_x", "--out", str(tmp_path / "g.csv")]) == 2
+    assert "unknown lab" in capsys.readouterr().err
+
+
+def test_list_json_names_cells_points_and_objects(capsys):
+    assert main(["list", "--json"]) == 0
+    listing = {entry["lab"]: entry for entry in json.loads(capsys.readouterr().out)}
+    lab01 = listing[LAB]
+    assert lab01["objects"][:4] == ["sigmoid", "perceptron", "tanh", "relu"]
+    assert "MyDenseLayer" in lab01["objects"] and "AND_WEIGHTS" in lab01["objects"]
+    assert sum(c["points"] for c in lab01["cells"]) == 10
+    assert set(listing) == set(LABS)
