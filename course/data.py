@@ -185,3 +185,33 @@ def _read_idx(folder: pathlib.Path, name: str, magic: int) -> np.ndarray:
     if shape is None or len(raw) - header != np.prod(shape):
         raise ValueError(f"{file} is truncated or padded: header says shape {shape}, file has {len(raw)} bytes.")
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
+
+
+def make_xor_blobs(num_points: int = 800, noise: float = 0.4, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Make an XOR-like data set of two interleaved classes that no straight line separates.
+
+    Each point is drawn around one of the four corners (+-1, +-1), picked at
+    random, with Gaussian spread `noise`. Its label is 1 when the corner's two
+    signs differ (top-left, bottom-right) and 0 when they agree (XOR of
+    "x1 > 0" and "x2 > 0"), so each class sits on two opposite corners. The
+    best straight line can only cut off one corner, and a linear model trained
+    with cross-entropy stays near chance; one hidden ReLU layer separates it.
+    Nothing is read from or written to disk.
+
+    Args:
+        num_points: number of points n.
+        noise: standard deviation of the spread around each corner.
+        seed: NumPy seed; the same arguments give the same arrays.
+
+    Returns:
+        x: float32 array (n, 2) of points, in random order.
+        y: float32 array (n,) of labels 0.0 / 1.0 (the label of the corner each
+            point was drawn around, so a few noisy points cross the axes).
+    """
+    if int(num_points) < 1 or noise < 0:
+        raise ValueError("num_points must be positive and noise non-negative")
+    rng = np.random.default_rng(seed)
+    corners = rng.choice([-1.0, 1.0], size=(int(num_points), 2))
+    x = corners + rng.normal(scale=noise, size=corners.shape)
+    y = (corners[:, 0] != corners[:, 1]).astype(np.float32)
+    return x.astype(np.float32), y

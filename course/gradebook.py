@@ -127,11 +127,13 @@ def feedback_text(student: str, lab: Lab, report: Report | NotebookError) -> str
 
 def cache_key(notebook: Path, lab: Lab, options: Options) -> str:
     """What a cached result depends on: the submission, the instructor's version,
-    the checks' code and the grading options."""
+    the code that grades it (the lab's checks, the engine) and the grading options."""
     digest = hashlib.sha256(notebook.read_bytes())
     digest.update(json.dumps(lab.instructor_notebook(), sort_keys=True).encode())
-    for module in sorted((Path(course.__file__).parent / "checks").glob("*.py")):
-        digest.update(module.read_bytes())
+    package = Path(course.__file__).parent
+    for module in ("checks/core.py", f"checks/{lab.id}.py", "grading.py", "guard.py", "labs.py"):
+        if (package / module).exists():
+            digest.update((package / module).read_bytes())
     digest.update(json.dumps([course.__version__, asdict(options)]).encode())
     return digest.hexdigest()
 
@@ -187,14 +189,15 @@ def grade_folder(folder: Path, lab: Lab, out: Path, options: Options, jobs: int 
     results = {s: from_cache(dict(cache[keys[s]])) for s in submissions if keys[s] in cache}
     todo = {s: p for s, p in submissions.items() if s not in results}
     protect = [Path(folder).resolve()]
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool, tqdm(total=len(submissions),
-                                                                     initial=len(results), unit="nb") as bar:
-        futures = {pool.submit(grade_one, path, lab.id, options, protect): s for s, path in todo.items()}
-        for future in as_completed(futures):
-            student = futures[future]
-            results[student] = future.result()
-            bar.write(f"{student}: {row_status(results[student])}")
-            bar.update()
+    with tqdm(total=len(submissions), initial=len(results), unit="nb") as bar:
+        if todo:
+            with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo)))) as pool:
+                futures = {pool.submit(grade_one, path, lab.id, options, protect): s for s, path in todo.items()}
+                for future in as_completed(futures):
+                    student = futures[future]
+                    results[student] = future.result()
+                    bar.write(f"{student}: {row_status(results[student])}")
+                    bar.update()
     results = dict(sorted(results.items()))
     write_atomically(out, csv_text(*gradebook_rows(results, lab)))
     write_atomically(cache_path, json.dumps({keys[s]: to_cache(r) for s, r in results.items()}, indent=1))

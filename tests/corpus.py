@@ -99,7 +99,7 @@ CASES = [
     Case("blank", lambda: notebook(), "graded", 0),
     Case("partial", lambda: notebook({k: v for k, v in solved().items()
                                       if k in ("sigmoid", "perceptron", "relu")}), "graded", 4),
-    Case("wrong_sigmoid", lambda: notebook(solved(sigmoid=WRONG_SIGMOID)), "graded", 9),
+    Case("wrong_sigmoid", lambda: notebook(solved(sigmoid=WRONG_SIGMOID)), "graded", 6),  # perceptron, tanh use it
     # broken
     Case("not_json", lambda: b"this is not a notebook {", "invalid", 0),
     Case("json_not_notebook", lambda: json.dumps({"hello": [1, 2]}).encode(), "invalid", 0),
@@ -109,7 +109,7 @@ CASES = [
     Case("check_cells_deleted", lambda: notebook(solved(), lambda nb: cells(
         nb, lambda c: not is_graded_cell(c))), "graded", 10),
     Case("check_cell_edited", lambda: notebook(solved(sigmoid=WRONG_SIGMOID), lambda nb: graded(nb)[0]
-                                               .update(source="print('✔ sigmoid is fine')")), "graded", 9),
+                                               .update(source="print('✔ sigmoid is fine')")), "graded", 6),
     Case("check_cells_reordered", lambda: notebook(solved(), reorder_checks), "graded", 10),
     Case("answer_cell_missing", lambda: notebook(solved(), lambda nb: cells(
         nb, lambda c: nbgrader_meta(c).get("grade_id") != "relu")), "graded", 9),
@@ -125,7 +125,7 @@ CASES = [
     Case("very_large_outputs", lambda: notebook(solved(), huge_output), "graded", 10),
     # hostile
     Case("patch_check_function", lambda: notebook(solved(sigmoid=WRONG_SIGMOID + (
-        "\nchecks.check_sigmoid = lambda *args, **kwargs: print('✔ sigmoid')")), "tampered", 0),
+        "\nchecks.check_sigmoid = lambda *args, **kwargs: print('✔ sigmoid')"))), "tampered", 0),
     Case("patch_checks_core", lambda: notebook(with_prefix("sigmoid", (
         "import course.checks.core\ncourse.checks.core.expect_close = lambda *a, **k: None"))), "tampered", 0),
     Case("edit_sys_modules", lambda: notebook(with_prefix("sigmoid", (

@@ -19,8 +19,9 @@ def _show_name_error_as_one_line() -> None:
     if shell is None:
         return
 
-    def one_line(_shell, _etype, value, _tb, tb_offset=None):
-        return [f"✘ {value}: run the cell that defines it (above) first."]
+    def one_line(shell, etype, value, _tb, tb_offset=None):
+        # IPython ignores what a custom handler returns: display the error here.
+        shell._showtraceback(etype, value, [f"✘ {value}: run the cell that defines it (above) first."])
 
     shell.set_custom_exc((NameError,), one_line)
 

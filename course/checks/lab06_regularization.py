@@ -1,0 +1,472 @@
+"""Checks for lab06_regularization: MyDropout, early stopping (Keras's and by hand), L1/L2 penalties.
+
+Dropout is checked statistically (fraction dropped within a binomial margin,
+exact rescaling of the kept units, mean preserved), at inference, inside
+``model.fit`` and ``model.predict``, and through its config. Early stopping is
+run on scripted validation losses next to ``keras.callbacks.EarlyStopping``.
+The penalties are compared with ``keras.regularizers`` and ``model.losses``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import numpy as np
+
+from course.checks.core import (
+    CheckFailed,
+    attempt,
+    expect,
+    expect_close,
+    expect_shape,
+    is_close,
+    passed,
+    to_numpy,
+)
+
+DROPOUT_RATES = (0.3, 0.2, 0.6, 0.25)
+BUILTIN_DROPOUT = re.compile(r"random\.dropout|nn\.dropout|layers\.Dropout\b|\bDropout\(")
+NUMPY_IN_GRAPH = ("Cannot convert a symbolic", "NoneType", "__array__", "numpy() is only available")
+
+
+def _source(function) -> str:
+    """The source of a student's function, or "" when it cannot be read."""
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
+
+
+# --- MyDropout ------------------------------------------------------------------------------
+
+def _dropout_output(layer, x: np.ndarray, what: str, **kwargs) -> np.ndarray:
+    """Call the student's layer on x and return a float64 array of x's shape."""
+    result = to_numpy(attempt(layer, x, name="MyDropout.call", **kwargs), what)
+    expect_shape(result, x.shape, f"{what} for inputs of shape {x.shape}")
+    return result
+
+
+def _check_inference(layer, x: np.ndarray, rate: float, flag: str, **kwargs) -> None:
+    """With training False/None the layer must return its inputs unchanged."""
+    what = f"MyDropout(...)(inputs, {flag})"
+    result = _dropout_output(layer, x, what, **kwargs)
+    if is_close(result, x, rtol=1e-6, atol=0):
+        return
+    if np.mean(result == 0) > 0.01:
+        raise CheckFailed(f"MyDropout dropped units with {flag}: dropout only acts when training "
+                          "is True; otherwise return the inputs unchanged.")
+    for factor, how in ((1 - rate, "multiplies them by (1 - rate)"), (1 / (1 - rate), "divides them by (1 - rate)")):
+        if is_close(result, x * factor, rtol=1e-5, atol=0):
+            raise CheckFailed(f"with {flag} MyDropout {how}: inverted dropout does all its "
+                              "scaling during training, so at inference return the inputs unchanged.")
+    expect_close(result, x, what, rtol=1e-6, atol=0)
+
+
+def _check_training_statistics(y: np.ndarray, x: np.ndarray, rate: float) -> None:
+    """Fraction dropped about `rate`, kept units scaled by exactly 1/(1-rate), mean preserved."""
+    n = x.size
+    dropped = float(np.mean(y == 0))
+    margin = 6 * np.sqrt(rate * (1 - rate) / n) + 1e-3
+    if dropped == 0 and is_close(y, x, rtol=1e-6, atol=0):
+        raise CheckFailed("with training=True nothing was dropped: check the training flag "
+                          "(call(self, inputs, training=None), then drop when training is True).")
+    if abs(dropped - (1 - rate)) < margin and abs(dropped - rate) >= margin:
+        raise CheckFailed(f"MyDropout(rate={rate}) zeroed {dropped:.1%} of the units, about 1 - rate: "
+                          "it should drop a fraction rate, i.e. keep a unit when its uniform number is >= rate.")
+    expect(abs(dropped - rate) < margin,
+           f"MyDropout(rate={rate}) zeroed {dropped:.1%} of {n} units with training=True; expected "
+           f"{rate:.0%} (within {margin:.1%}): each unit should be dropped with probability rate.")
+    kept = y != 0
+    ratio = y[kept] / x[kept]
+    for factor, message in (
+        (1.0, "the kept units are not rescaled (plain dropout): divide them by (1 - rate) so that "
+              "the mean output stays equal to the mean input."),
+        (1 - rate, "the kept units are multiplied by (1 - rate): divide them by (1 - rate) instead."),
+        (1 / rate, "the kept units are divided by rate: divide them by (1 - rate), the probability "
+                   "of keeping a unit."),
+    ):
+        if is_close(ratio, np.full_like(ratio, factor), rtol=1e-5, atol=0):
+            raise CheckFailed(message)
+    expect(is_close(ratio, np.full_like(ratio, 1 / (1 - rate)), rtol=1e-5, atol=0),
+           f"the kept units should equal inputs / (1 - rate) = inputs * {1 / (1 - rate):.4g}, but "
+           f"output / input ranges from {ratio.min():.4g} to {ratio.max():.4g}.")
+    mean_margin = 6 * np.sqrt(np.mean(x**2) * rate / (1 - rate) / n)
+    expect(abs(y.mean() - x.mean()) < mean_margin,
+           f"the mean output {y.mean():.4f} differs from the mean input {x.mean():.4f} by more than "
+           f"{mean_margin:.4f}: inverted dropout should preserve the mean.")
+
+
+def _check_dropout_in_fit(MyDropout, rate: float, seed: int) -> None:  # noqa: N803 - contract name
+    """Inside fit the layer gets training=True and a new mask per step; predict is the identity."""
+    import keras
+
+    d, n = 64, 32
+    x = np.ones((n, d), dtype="float32")
+    y = np.full((n, 1), float(d), dtype="float32")
+
+    def fit_and_predict():
+        model = keras.Sequential([
+            keras.Input(shape=(d,)),
+            MyDropout(rate, seed=seed),
+            keras.layers.Dense(1, use_bias=False, kernel_initializer="ones"),
+        ])
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="mse")
+        history = model.fit(x, y, epochs=3, batch_size=n, shuffle=False, verbose=0)
+        return np.asarray(history.history["loss"], dtype=np.float64), model.predict(x, verbose=0)
+
+    hints = {text: "MyDropout failed inside model.fit, where the batch size is unknown: build the mask "
+                   "with keras.random.uniform(keras.ops.shape(inputs), ...) and keras.ops, not NumPy."
+             for text in NUMPY_IN_GRAPH}
+    losses, predictions = attempt(fit_and_predict, name="MyDropout inside model.fit", hints=hints)
+    # (sum of the 64 kept-and-rescaled ones - 64)^2 is 0 only when nothing is dropped.
+    expect(bool(np.all(np.isfinite(losses))), "the loss inside model.fit was NaN or inf with MyDropout.")
+    expect(losses.max() > 1e-6 * d,
+           "inside model.fit MyDropout dropped nothing: Keras passes training=True to "
+           "call(self, inputs, training=None) during fit; name the argument training and drop when it is True.")
+    expect(len(np.unique(losses)) > 1,
+           "inside model.fit MyDropout used the same mask at every training step: draw the mask with "
+           "keras.random.uniform(..., seed=self.seed_generator) (NumPy random numbers get frozen when "
+           "Keras compiles the training step).")
+    predictions = to_numpy(predictions, "model.predict")
+    expect(is_close(predictions, np.full((n, 1), float(d)), rtol=1e-5, atol=0),
+           "model.predict changed the values passing through MyDropout: at inference (training=False) "
+           "the layer must return its inputs unchanged.")
+
+
+def check_my_dropout(MyDropout, seed: int = 0) -> None:  # noqa: N803 - contract name
+    """MyDropout(rate, seed) is inverted dropout: drops ~rate, rescales by 1/(1-rate), identity at inference."""
+    import keras
+
+    rate = DROPOUT_RATES[seed % len(DROPOUT_RATES)]
+    layer_seed = 10 + seed
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.5, 2.0, size=(200, 500)).astype("float32")  # no zeros: a 0 out means dropped
+
+    layer = attempt(MyDropout, rate, seed=layer_seed, name="MyDropout")
+    expect(isinstance(layer, keras.layers.Layer), "MyDropout should subclass keras.layers.Layer.")
+    for bad in (1.0, -0.1, 1.5):
+        try:
+            attempt(MyDropout, bad, name="MyDropout")
+        except CheckFailed:
+            continue
+        raise CheckFailed(f"MyDropout({bad}) was accepted: raise a ValueError in __init__ unless 0 <= rate < 1.")
+    code = _source(MyDropout.__init__) + _source(MyDropout.call)
+    expect(not BUILTIN_DROPOUT.search(code),
+           "MyDropout uses a ready-made dropout (keras.random.dropout, layers.Dropout or tf.nn.dropout): "
+           "write the mask yourself with keras.random.uniform.")
+
+    _check_inference(layer, x, rate, "training=False", training=False)
+    _check_inference(layer, x, rate, "training=None (a plain call layer(x))")
+
+    first = _dropout_output(layer, x, "MyDropout(...)(inputs, training=True)", training=True)
+    _check_training_statistics(first, x, rate)
+    second = _dropout_output(layer, x, "MyDropout(...)(inputs, training=True)", training=True)
+    expect(not np.array_equal(first == 0, second == 0),
+           "two calls with training=True dropped exactly the same units: draw a new mask on every call "
+           "with keras.random.uniform(..., seed=self.seed_generator), where self.seed_generator = "
+           "keras.random.SeedGenerator(seed) is made once in __init__.")
+    twin = attempt(MyDropout, rate, seed=layer_seed, name="MyDropout")
+    twin_first = _dropout_output(twin, x, "MyDropout(...)(inputs, training=True)", training=True)
+    expect(np.array_equal(first, twin_first),
+           "two MyDropout layers made with the same seed dropped different units: create "
+           "keras.random.SeedGenerator(seed) in __init__ and pass it as seed= to keras.random.uniform.")
+
+    no_drop = attempt(MyDropout, 0.0, seed=layer_seed, name="MyDropout")
+    result = _dropout_output(no_drop, x, "MyDropout(0.0)(inputs, training=True)", training=True)
+    expect(is_close(result, x, rtol=1e-6, atol=0),
+           "MyDropout(0.0) changed its inputs with training=True: with rate 0 nothing is dropped or scaled.")
+
+    config = attempt(layer.get_config, name="MyDropout.get_config")
+    expect(isinstance(config, dict) and "rate" in config and "seed" in config,
+           "get_config should return super().get_config() plus rate and seed, so that "
+           "MyDropout.from_config(layer.get_config()) rebuilds the same layer.")
+    expect(float(config["rate"]) == rate and config["seed"] == layer_seed,
+           f"get_config gave rate={config['rate']!r}, seed={config['seed']!r} for MyDropout({rate}, "
+           f"seed={layer_seed}): return the values given to __init__.")
+    clone = attempt(MyDropout.from_config, config, name="MyDropout.from_config")
+    clone_first = _dropout_output(clone, x, "the rebuilt layer", training=True)
+    expect(np.array_equal(clone_first, first),
+           "MyDropout.from_config(layer.get_config()) did not rebuild the same layer (same rate, same seed).")
+
+    _check_dropout_in_fit(MyDropout, rate, layer_seed)
+    passed(f"MyDropout({rate}) drops about {rate:.0%} of the units, rescales the rest by 1/(1 - rate), "
+           "is the identity at inference, and respects training inside fit and predict")
+
+
+# --- early stopping: the scripted fit --------------------------------------------------------
+
+def _scripted_sequences(seed: int) -> tuple[int, dict[str, list[float]]]:
+    """A patience and three validation-loss sequences of 12 epochs.
+
+    ``stops``: best mid-way, then a small dip that is not a new best, then rising.
+    ``limit``: best near the end, not enough epochs left to stop.
+    ``first``: best at the very first epoch.
+    """
+    patience = 3 if seed % 2 == 0 else 2
+    best_at = 3 + seed % 3
+    falling = [round(1.0 - 0.1 * i, 4) for i in range(best_at + 1)]
+    low = falling[-1]
+    stops = falling + [low + 0.02, low + 0.01] + [round(low + 0.05 * i, 4) for i in range(1, 12)]
+    limit = [round(0.9 - 0.04 * i, 4) for i in range(10)] + [0.58, 0.56]
+    first = [0.5 + 0.05 * i for i in range(12)]
+    return patience, {"stops": stops[:12], "limit": limit, "first": first}
+
+
+def _epoch_marker_model():
+    """A 1-weight model whose weight is overwritten with epoch + 1 after every epoch."""
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1, use_bias=False)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="mse")
+    return model
+
+
+def _script(values: list[float], monitor: str, decoy: list[float] | None):
+    """A callback (put first) that writes values[epoch] into logs[monitor] and marks the weight."""
+    import keras
+
+    class Script(keras.callbacks.Callback):
+        epochs_run = 0
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs[monitor] = values[epoch]
+            if decoy is not None:
+                logs["val_loss"] = decoy[epoch]
+            self.model.layers[0].kernel.assign(np.full((1, 1), epoch + 1.0, dtype="float32"))
+            self.epochs_run = epoch + 1
+
+    return Script()
+
+
+def _final_epoch(model) -> int:
+    """The epoch (1-based) whose marker weight the model holds."""
+    return int(round(float(np.asarray(model.layers[0].kernel.numpy()).reshape(()))))
+
+
+def _run_scripted(model, callback, values: list[float], monitor: str, decoy: list[float] | None,
+                  name: str, real_fit: bool = False) -> tuple[int, int]:
+    """Train with `values` injected as logs[monitor] after each epoch; the weight marks the epoch.
+
+    The callbacks get exactly the calls `model.fit` makes, through the same
+    `keras.callbacks.CallbackList`; with ``real_fit`` it is `model.fit` itself
+    (slower: Keras's per-epoch overhead).
+
+    Returns:
+        (epochs run, the epoch (1-based) whose weights the model ends with).
+    """
+    import keras
+
+    script = _script(values, monitor, decoy)
+
+    def drive():
+        if real_fit:
+            x = np.ones((4, 1), dtype="float32")
+            model.fit(x, np.zeros((4, 1), dtype="float32"), epochs=len(values), batch_size=4,
+                      callbacks=[script, callback], verbose=0)
+            return
+        callbacks = keras.callbacks.CallbackList([script, callback], model=model, verbose=0,
+                                                 epochs=len(values), steps=1)
+        model.stop_training = False
+        callbacks.on_train_begin({})
+        for epoch in range(len(values)):
+            callbacks.on_epoch_begin(epoch, {})
+            callbacks.on_epoch_end(epoch, {"loss": 0.0})
+            if model.stop_training:
+                break
+        callbacks.on_train_end({"loss": 0.0})
+
+    attempt(drive, name=name)
+    return script.epochs_run, _final_epoch(model)
+
+
+def _keras_reference(model, patience: int, values: list[float], monitor: str) -> tuple[int, int]:
+    """What keras.callbacks.EarlyStopping does on the same sequence."""
+    import keras
+
+    reference = keras.callbacks.EarlyStopping(monitor=monitor, mode="min", patience=patience,
+                                              restore_best_weights=True)
+    return _run_scripted(model, reference, values, monitor, None, "keras.callbacks.EarlyStopping")
+
+
+def check_make_early_stopping(make_early_stopping, seed: int = 0) -> None:
+    """make_early_stopping(patience) returns EarlyStopping(monitor="val_loss", restore_best_weights=True)."""
+    import keras
+
+    patience = (3, 7, 2)[seed % 3]
+    callback = attempt(make_early_stopping, patience=patience, name="make_early_stopping")
+    expect(callback is not None, "make_early_stopping returned None: did you forget the `return`?")
+    expect(isinstance(callback, keras.callbacks.EarlyStopping),
+           f"make_early_stopping should return a keras.callbacks.EarlyStopping, got {type(callback).__name__}.")
+    expect(callback.monitor == "val_loss",
+           f"the callback monitors {callback.monitor!r}: early stopping should watch the validation "
+           "loss, monitor='val_loss'.")
+    expect(callback.mode in ("auto", "min"),
+           f"mode={callback.mode!r} treats a rising loss as progress: leave mode at 'auto' (or 'min').")
+    expect(callback.restore_best_weights is True,
+           "restore_best_weights is off, so the model keeps the weights of the last epoch: "
+           "pass restore_best_weights=True.")
+    expect(callback.patience == patience,
+           f"make_early_stopping(patience={patience}) gave patience={callback.patience}: pass the "
+           "argument on to EarlyStopping.")
+    default = attempt(make_early_stopping, name="make_early_stopping")
+    expect(isinstance(default, keras.callbacks.EarlyStopping) and 1 <= default.patience <= 20,
+           "make_early_stopping() with its default patience should give a patience between 1 and 20 epochs.")
+    expect(callback.baseline is None and callback.min_delta < 1e-3 and callback.start_from_epoch == 0,
+           "keep EarlyStopping's defaults for baseline, min_delta and start_from_epoch: only monitor, "
+           "patience and restore_best_weights need setting.")
+    passed(f"make_early_stopping(patience={patience}) watches val_loss and restores the best weights")
+
+
+def check_my_early_stopping(MyEarlyStopping, seed: int = 0) -> None:  # noqa: N803 - contract name
+    """MyEarlyStopping stops when keras.callbacks.EarlyStopping would and restores the best epoch."""
+    import keras
+
+    patience, sequences = _scripted_sequences(seed)
+    monitor = "val_loss" if seed % 2 == 0 else "val_error"
+    callback = attempt(MyEarlyStopping, patience=patience, monitor=monitor, name="MyEarlyStopping")
+    expect(isinstance(callback, keras.callbacks.Callback),
+           "MyEarlyStopping should subclass keras.callbacks.Callback.")
+    model = _epoch_marker_model()
+    runs = [(label, values, False) for label, values in sequences.items()]
+    runs.append(("stops", sequences["stops"], True))  # and once inside a real model.fit
+    for label, values, real_fit in runs:
+        # A decoy val_loss tells apart a callback that ignores `monitor`.
+        decoy = None if monitor == "val_loss" else [1.0 - 0.01 * i for i in range(len(values))]
+        expected = _keras_reference(model, patience, values, monitor)
+        got = _run_scripted(model, callback, values, monitor, decoy, "MyEarlyStopping inside model.fit",
+                            real_fit=real_fit)
+        if got == expected:
+            continue
+        shown = ", ".join(f"{v:g}" for v in values[: expected[0] + 1])
+        where = f"on validation losses {shown}, ... with patience={patience}"
+        fresh = attempt(MyEarlyStopping, patience=patience, monitor=monitor, name="MyEarlyStopping")
+        if _run_scripted(model, fresh, values, monitor, decoy, "MyEarlyStopping") == expected:
+            raise CheckFailed("MyEarlyStopping worked in its first fit but not when reused: reset the best "
+                              "value, the epoch counter and the saved weights in on_train_begin.")
+        if decoy is not None and got == _keras_reference(model, patience, decoy, "val_loss"):
+            raise CheckFailed(f"MyEarlyStopping(monitor={monitor!r}) watched 'val_loss': read "
+                              "logs[self.monitor], the key given as monitor.")
+        epochs, best = expected
+        if got[0] != epochs:
+            if got[0] == len(values) and epochs < len(values):
+                raise CheckFailed(f"MyEarlyStopping never stopped training {where}: set "
+                                  "self.model.stop_training = True once patience epochs pass without a new best.")
+            if got[0] == epochs + 1:
+                raise CheckFailed(f"MyEarlyStopping stopped one epoch late {where} (after {got[0]} epochs, "
+                                  f"Keras after {epochs}): stop as soon as the epochs since the best reach patience.")
+            if got[0] == epochs - 1:
+                raise CheckFailed(f"MyEarlyStopping stopped one epoch early {where} (after {got[0]} epochs, "
+                                  f"Keras after {epochs}): wait until patience epochs in a row have not improved.")
+            raise CheckFailed(f"MyEarlyStopping stopped after {got[0]} epochs {where}, where "
+                              f"keras.callbacks.EarlyStopping stops after {epochs}: compare each value with the "
+                              "best value so far (not the previous epoch) and count epochs since that best.")
+        if label == "limit" and got[1] == len(values):
+            raise CheckFailed("when fit reaches its last epoch without stopping, MyEarlyStopping left the last "
+                              "epoch's weights: restore the best weights in on_train_end, whether or not you stopped.")
+        if got[1] == got[0]:
+            raise CheckFailed(f"MyEarlyStopping left the model with the weights of the last epoch {where}: "
+                              "save self.model.get_weights() when the value improves and put them back with "
+                              "self.model.set_weights(...) in on_train_end.")
+        raise CheckFailed(f"MyEarlyStopping left the model with the weights of epoch {got[1]} {where}, but the "
+                          f"best epoch was {best}: save self.model.get_weights() exactly when the value improves.")
+    passed(f"MyEarlyStopping(patience={patience}) stops when keras.callbacks.EarlyStopping does and leaves "
+           "the model at its best epoch")
+
+
+# --- weight penalties ------------------------------------------------------------------------
+
+PENALTY_HINTS = {
+    "inhomogeneous": "weights is a list of arrays of different shapes: compute the sum for each array, "
+                     "then add those sums up (do not turn the whole list into one array).",
+    "setting an array element with a sequence": "weights is a list of arrays of different shapes: compute "
+                                                "the sum for each array, then add those sums up.",
+}
+VARIABLE_HINTS = {
+    **PENALTY_HINTS,
+    "object has no attribute": "the function failed on a model's kernels (Keras variables, whose results "
+                               "are tensors): use keras.ops (keras.ops.sum, keras.ops.abs, ...) or "
+                               "np.asarray(w) first.",
+}
+
+
+def _penalty_value(function, weights, coefficient, name: str, hints: dict | None = None) -> float:
+    """Call a student's penalty and return it as one float."""
+    value = to_numpy(attempt(function, weights, coefficient, name=name, hints=hints or PENALTY_HINTS),
+                     f"{name}(weights, coefficient)")
+    expect(value.size == 1, f"{name} should return one number for the whole list, got shape {value.shape}: "
+                            "add up over every array and every entry.")
+    return float(value.reshape(()))
+
+
+def _check_penalty(function, name: str, kind: str, seed: int) -> None:
+    """Shared body of the L1 and L2 checks: random arrays vs keras.regularizers, then model.losses."""
+    import keras
+
+    rng = np.random.default_rng(seed)
+    coefficient = (0.01, 0.003, 0.05)[seed % 3]
+    shapes = [(5, 4), (4,), (4 + seed % 2, 3)]
+    weights = [rng.normal(size=shape).astype("float32") for shape in shapes]
+    regularizer = (keras.regularizers.L1 if kind == "L1" else keras.regularizers.L2)(coefficient)
+    expected = sum(float(regularizer(w)) for w in weights)
+
+    value = _penalty_value(function, [w.copy() for w in weights], coefficient, name)
+    flat = np.concatenate([w.ravel() for w in weights]).astype(np.float64)
+    abs_sum, square_sum = np.abs(flat).sum(), (flat**2).sum()
+    own = abs_sum if kind == "L1" else square_sum
+    mistakes = {
+        f"{name} forgot the coefficient: multiply the sum by {kind.lower()}.": own,
+        f"{name} takes the mean instead of the sum: the penalty adds up every weight.": coefficient * own / flat.size,
+        f"{name} uses only the first array of the list: add up the penalty of every array.":
+            coefficient * (np.abs(weights[0]).sum() if kind == "L1" else (weights[0].astype(np.float64) ** 2).sum()),
+    }
+    if kind == "L1":
+        mistakes.update({
+            "l1_penalty sums w**2 (that is the L2 penalty): use the absolute values |w|.": coefficient * square_sum,
+            "l1_penalty sums the signed weights, so positive and negative ones cancel: sum |w|.": coefficient * flat.sum(),
+        })
+    else:
+        mistakes.update({
+            "l2_penalty has a factor 1/2: Keras's L2 regularizer is l2 * sum(w**2), without the 1/2.":
+                0.5 * coefficient * square_sum,
+            "l2_penalty takes a square root (the norm ||w||): the penalty is the sum of squares itself.":
+                coefficient * np.sqrt(square_sum),
+            "l2_penalty takes a square root per array: the penalty is the plain sum of squares.":
+                coefficient * sum(np.sqrt((w.astype(np.float64) ** 2).sum()) for w in weights),
+            "l2_penalty sums |w| (that is the L1 penalty): use the squares w**2.": coefficient * abs_sum,
+        })
+    for message, wrong in mistakes.items():
+        if not np.isclose(value, expected, rtol=1e-5) and np.isclose(value, wrong, rtol=1e-5):
+            raise CheckFailed(message)
+    expect_close(np.float64(value), expected, f"{name}(weights, {coefficient}) vs keras.regularizers.{kind}",
+                 rtol=1e-5, atol=1e-7)
+
+    def build():
+        model = keras.Sequential([
+            keras.Input(shape=(6,)),
+            keras.layers.Dense(5, kernel_regularizer=regularizer),
+            keras.layers.Dense(3, kernel_regularizer=regularizer),
+        ])
+        for layer in model.layers:
+            layer.kernel.assign(rng.normal(size=tuple(layer.kernel.shape)).astype("float32"))
+        return model
+
+    model = attempt(build, name="a Dense model with kernel_regularizer")
+    kernels = [layer.kernel for layer in model.layers]
+    from_model = float(sum(float(loss) for loss in model.losses))
+    value = _penalty_value(function, kernels, coefficient, name, VARIABLE_HINTS)
+    expect(np.isclose(value, from_model, rtol=1e-5, atol=1e-7),
+           f"{name} on a model's kernels (Keras variables) gives {value:.6g}, but sum(model.losses) is "
+           f"{from_model:.6g}: make the function work on Keras variables too (keras.ops or np.asarray).")
+    passed(f"{name} matches keras.regularizers.{kind}({coefficient}) on a list of arrays and "
+           "sum(model.losses) on a model")
+
+
+def check_l1_penalty(l1_penalty, seed: int = 0) -> None:
+    """l1_penalty(weights, l1) = l1 * sum of |w| over a list of arrays."""
+    _check_penalty(l1_penalty, "l1_penalty", "L1", seed)
+
+
+def check_l2_penalty(l2_penalty, seed: int = 0) -> None:
+    """l2_penalty(weights, l2) = l2 * sum of w**2 over a list of arrays."""
+    _check_penalty(l2_penalty, "l2_penalty", "L2", seed)

@@ -1,0 +1,463 @@
+"""Checks for lab07_cnn_mnist: output sizes, convolution (loops and im2col), pooling, the CNN.
+
+Conventions the checks hold the student to (the lab states them too):
+
+- images are NHWC floats: ``x`` has shape (N, H, W, C);
+- filters use TensorFlow's layout (FH, FW, C, K) and the operation is
+  cross-correlation, exactly what ``tf.nn.conv2d`` computes;
+- ``padding`` is an int: that many rows/columns of zeros on each side;
+- ``im2col`` returns (N*OH*OW, FH*FW*C): one row per receptive field, rows in
+  (n, oh, ow) order, columns in (fh, fw, c) order, so that
+  ``im2col(x, FH, FW, S, P) @ w.reshape(FH*FW*C, K)`` is the convolution.
+
+Every expected value comes from TensorFlow or Keras (``tf.nn.conv2d``,
+``tf.image.extract_patches``, ``keras.layers.MaxPooling2D``), computed at check
+time; nothing is stored.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course.checks.core import (
+    CheckFailed,
+    attempt,
+    expect,
+    expect_close,
+    expect_shape,
+    is_close,
+    passed,
+    require_defined,
+    to_numpy,
+)
+
+CNN_ACCURACY_TARGET = 0.97  # held-out accuracy the trained cnn_model must reach
+CONV_RTOL, CONV_ATOL = 1e-4, 1e-6  # float32 arithmetic in student code is fine
+
+
+def _tf():
+    """TensorFlow, imported on first use (the lab's Setup cell has imported it quietly)."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    return tf
+
+
+def _out_size(size: int, filter_size: int, padding: int, stride: int) -> int:
+    """Reference output size, read off TensorFlow itself (a zero image through tf.nn.conv2d)."""
+    tf = _tf()
+    image = tf.zeros((1, size, 1, 1), tf.float32)
+    kernel = tf.zeros((filter_size, 1, 1, 1), tf.float32)
+    pads = [[0, 0], [padding, padding], [0, 0], [0, 0]]
+    return int(tf.nn.conv2d(image, kernel, strides=[1, stride, 1, 1], padding=pads).shape[1])
+
+
+def _tf_conv(x: np.ndarray, w: np.ndarray, stride: int, padding) -> np.ndarray:
+    """tf.nn.conv2d in float64; ``padding`` an int (zeros each side) or "SAME"/"VALID"."""
+    tf = _tf()
+    pads = padding if isinstance(padding, str) else [[0, 0], [padding, padding], [padding, padding], [0, 0]]
+    return tf.nn.conv2d(tf.constant(x, tf.float64), tf.constant(w, tf.float64),
+                        strides=stride, padding=pads).numpy()
+
+
+def _tf_patches(x: np.ndarray, fh: int, fw: int, stride: int, padding: int) -> np.ndarray:
+    """Reference im2col: tf.image.extract_patches on the zero-padded input, (N*OH*OW, FH*FW*C)."""
+    tf = _tf()
+    padded = np.pad(x, [(0, 0), (padding, padding), (padding, padding), (0, 0)])
+    patches = tf.image.extract_patches(tf.constant(padded, tf.float64), sizes=[1, fh, fw, 1],
+                                       strides=[1, stride, stride, 1], rates=[1, 1, 1, 1],
+                                       padding="VALID").numpy()
+    return patches.reshape(-1, fh * fw * x.shape[-1])
+
+
+# --- conv_output_size -----------------------------------------------------------------------
+
+def _size_cases(seed: int) -> list[tuple[int, int, int, int]]:
+    """(input_size, filter_size, padding, stride) cases: fixed ones plus random ones."""
+    cases = [(4, 3, 0, 1), (4, 3, 1, 1), (28, 3, 0, 1), (28, 5, 2, 1), (7, 3, 0, 2),
+             (28, 3, 1, 2), (28, 3, 0, 2), (5, 5, 0, 1), (32, 4, 1, 3)]
+    rng = np.random.default_rng(seed)
+    for _ in range(6):
+        filter_size = int(rng.integers(1, 6))
+        cases.append((int(rng.integers(filter_size, 40)), filter_size,
+                      int(rng.integers(0, 3)), int(rng.integers(1, 4))))
+    return cases if seed == 0 else cases[4:]
+
+
+def check_conv_output_size(conv_output_size, seed: int = 0) -> None:
+    """conv_output_size(H, FH, P, S) = (H + 2P - FH) // S + 1, an int, as tf.nn.conv2d gives."""
+    for size, filter_size, padding, stride in _size_cases(seed):
+        call = f"conv_output_size({size}, {filter_size}, {padding}, {stride})"
+        result = attempt(conv_output_size, size, filter_size, padding, stride, name="conv_output_size")
+        expect(result is not None, f"{call} returned None: did you forget the `return`?")
+        value = to_numpy(result, call).reshape(-1)
+        expect(value.size == 1, f"{call} should return one number, got {value.size}.")
+        value = float(value[0])
+        expected = _out_size(size, filter_size, padding, stride)
+        span = size + 2 * padding - filter_size
+        if value == expected and not isinstance(result, (int, np.integer)):
+            raise CheckFailed(f"{call} returned {result!r}, a {type(result).__name__}: return an int "
+                              "(use // for the division) so the size can be used as an array dimension.")
+        if value == expected:
+            continue
+        mistakes = {
+            "forgot the + 1: a filter that fits exactly once still gives one output "
+            "(4 - 3 + 1 = 2 positions, not 1).": span // stride,
+            "the padding counts twice, once per side: use H + 2P - FH.": (size + padding - filter_size) // stride + 1,
+            "padding makes the input bigger: add 2P to H, do not subtract it.":
+                (size - 2 * padding - filter_size) // stride + 1,
+            "the stride is ignored: divide (H + 2P - FH) by S before adding 1.": span + 1,
+            "divide only (H + 2P - FH) by S, then add 1 (mind the brackets).": (span + 1) // stride,
+        }
+        for message, wrong in mistakes.items():
+            if value == wrong:
+                raise CheckFailed(f"{call} gave {value:g} but TensorFlow gives {expected}: you {message}")
+        if value == span / stride + 1 or value == np.ceil(span / stride) + 1:
+            raise CheckFailed(f"{call} gave {value:g} but TensorFlow gives {expected}: when the filter "
+                              "does not fit a whole number of strides, the last partial window is dropped, "
+                              "so round down (//).")
+        raise CheckFailed(f"{call} gave {value:g} but TensorFlow gives {expected}: "
+                          "use (H + 2P - FH) // S + 1.")
+    passed("conv_output_size gives (H + 2P - FH) // S + 1, the size tf.nn.conv2d produces")
+
+
+# --- convolutions ---------------------------------------------------------------------------
+
+def _conv_cases(seed: int) -> list[dict]:
+    """Convolution cases: shapes, strides, paddings and channel counts, plus SAME/VALID twins."""
+    rng = np.random.default_rng(seed)
+    n = 2 + seed % 2
+    cases = [
+        dict(x=(n, 6, 7, 3), w=(3, 3, 3, 4), stride=1, padding=0, tf_padding="VALID"),
+        dict(x=(n, 7, 7, 2), w=(3, 3, 2, 2), stride=2, padding=1, tf_padding=None),  # C == K
+        dict(x=(1, 5, 6, 1), w=(2, 3, 1, 3), stride=1, padding=2, tf_padding=None),  # FH != FW
+        dict(x=(n, 6, 6, 3), w=(3, 3, 3, 2), stride=1, padding=1, tf_padding="SAME"),
+        dict(x=(1, 8, 9, 2), w=(3, 3, 2, 3), stride=3, padding=0, tf_padding=None),  # floor case
+        dict(x=(n, 7, 6, 1), w=(5, 5, 1, 2), stride=1, padding=2, tf_padding="SAME"),
+    ]
+    if seed:
+        rng.shuffle(cases)
+        h, c, k = int(rng.integers(5, 9)), int(rng.integers(1, 4)), int(rng.integers(1, 5))
+        cases.append(dict(x=(n, h, h + 1, c), w=(3, 3, c, k), stride=int(rng.integers(1, 3)),
+                          padding=int(rng.integers(0, 3)), tf_padding=None))
+    for case in cases:
+        case["x"] = rng.normal(size=case["x"])
+        case["w"] = rng.normal(size=case["w"])
+    return cases
+
+
+def _conv_shape_hint(shape: tuple, case: dict) -> str | None:
+    """Name the mistake behind a wrong output shape, when it is a recognisable one."""
+    (n, h, w_, _), (fh, fw, _, k) = case["x"].shape, case["w"].shape
+    s, p = case["stride"], case["padding"]
+
+    def out(size, f, pad, stride):
+        return (size + 2 * pad - f) // stride + 1
+
+    oh, ow = out(h, fh, p, s), out(w_, fw, p, s)
+    if len(shape) == 4 and shape[0] == n and shape[1:3] == (oh, ow) and shape[3] != k:
+        return "the last axis should hold one feature map per filter (K = w.shape[3])."
+    if shape == (n, k, oh, ow):
+        return "the result is channels-first (N, K, OH, OW): this lab keeps NHWC, (N, OH, OW, K)."
+    if len(shape) != 4 or shape[0] != n or shape[3] != k:
+        return None
+    if p and shape[1:3] == (out(h, fh, 0, s), out(w_, fw, 0, s)):
+        return "the padding is missing: pad x with `padding` rows and columns of zeros on each side (np.pad)."
+    if p and shape[1:3] == (out(h, fh, 0, s) + p // s, out(w_, fw, 0, s) + p // s):
+        return "pad both sides: `padding` zeros above and below, left and right."
+    if s > 1 and shape[1:3] == (out(h, fh, p, 1), out(w_, fw, p, 1)):
+        return "the stride is ignored: move the window by `stride` pixels, and use fewer output positions."
+    if shape[1:3] == (oh - 1, ow - 1):
+        return "one output row and column short: there are (H + 2P - FH) // S + 1 window positions."
+    if shape[1:3] == (oh + 1, ow + 1):
+        return "one output row and column too many: there are (H + 2P - FH) // S + 1 window positions."
+    if shape[1:3] == (ow, oh):
+        return "height and width of the output are swapped."
+    return None
+
+
+def _check_conv(function, name: str, seed: int) -> None:
+    """Shared body of the two convolution checks: every case against tf.nn.conv2d."""
+    for case in _conv_cases(seed):
+        x, w, s, p = case["x"], case["w"], case["stride"], case["padding"]
+        call = f"{name}(x, w, stride={s}, padding={p}) with x {x.shape}, w {w.shape}"
+        result = to_numpy(attempt(function, x.copy(), w.copy(), stride=s, padding=p, name=name), call)
+        expected = _tf_conv(x, w, s, p)
+        if result.shape != expected.shape:
+            hint = _conv_shape_hint(tuple(result.shape), case)
+            raise CheckFailed(f"{call} has shape {tuple(result.shape)}, expected {expected.shape}"
+                              + (f": {hint}" if hint else "."))
+        if case["tf_padding"]:
+            # the explicit-padding answer must equal TensorFlow's own "SAME"/"VALID"
+            same = _tf_conv(x, w, s, case["tf_padding"])
+            expected = same if same.shape == expected.shape else expected
+        mistakes = {
+            "the filter is flipped: deep-learning 'convolution' (and tf.nn.conv2d) is cross-correlation, "
+            "so slide w as it is, without reversing it.": _tf_conv(x, w[::-1, ::-1], s, p),
+            "edge values are off: pad with zeros (np.pad's default), not by repeating border pixels.":
+                _edge_padded_conv(x, w, s, p),
+        }
+        if w.shape[0] == w.shape[1]:
+            mistakes["the filter's height and width are swapped: w[a, b] weighs row a, column b "
+                     "of the window."] = _tf_conv(x, w.transpose(1, 0, 2, 3), s, p)
+        if w.shape[2] == w.shape[3] and w.shape[2] > 1:
+            mistakes["w's input and output channels are swapped: w has shape (FH, FW, C, K), so "
+                     "w[:, :, c, k] links input channel c to feature map k."] = _tf_conv(
+                x, w.transpose(0, 1, 3, 2), s, p)
+        for message, wrong in mistakes.items():
+            if wrong is not None and wrong.shape == result.shape and not is_close(
+                    result, expected, CONV_RTOL, CONV_ATOL) and is_close(result, wrong, CONV_RTOL, CONV_ATOL):
+                raise CheckFailed(f"{call}: {message}")
+        if x.shape[-1] > 1 and is_close(result, _tf_conv(x[..., :1], w[:, :, :1], s, p), CONV_RTOL, CONV_ATOL):
+            raise CheckFailed(f"{call}: only the first input channel counts: sum the products over "
+                              "every channel c as well as over the window.")
+        expect_close(result, expected, call, rtol=CONV_RTOL, atol=CONV_ATOL)
+
+
+def _edge_padded_conv(x, w, stride, padding):
+    """The convolution a student gets when padding by repeating edge pixels (None if no padding)."""
+    if not padding:
+        return None
+    padded = np.pad(x, [(0, 0), (padding, padding), (padding, padding), (0, 0)], mode="edge")
+    return _tf_conv(padded, w, stride, 0)
+
+
+def check_conv2d_naive(conv2d_naive, seed: int = 0) -> None:
+    """conv2d_naive(x, w, stride, padding) equals tf.nn.conv2d for several shapes, strides, paddings."""
+    _check_conv(conv2d_naive, "conv2d_naive", seed)
+    passed("conv2d_naive matches tf.nn.conv2d for every shape, stride, padding and channel count tried "
+           "(including SAME and VALID)")
+
+
+def check_conv2d_im2col(conv2d_im2col, seed: int = 0) -> None:
+    """conv2d_im2col(x, w, stride, padding) equals tf.nn.conv2d, also on an MNIST-sized batch."""
+    _check_conv(conv2d_im2col, "conv2d_im2col", seed)
+    rng = np.random.default_rng(seed + 100)
+    x, w = rng.random((16, 28, 28, 1)), rng.normal(size=(3, 3, 1, 8))
+    call = "conv2d_im2col on a batch of 16 MNIST-sized images"
+    result = attempt(conv2d_im2col, x, w, stride=1, padding=1, name="conv2d_im2col")
+    expect_close(result, _tf_conv(x, w, 1, 1), call, rtol=CONV_RTOL, atol=CONV_ATOL)
+    passed("conv2d_im2col matches tf.nn.conv2d for every shape, stride, padding and channel count tried")
+
+
+def check_im2col(im2col, seed: int = 0) -> None:
+    """im2col(x, FH, FW, stride, padding) lays out every receptive field as one row, like
+    tf.image.extract_patches: shape (N*OH*OW, FH*FW*C), rows (n, oh, ow), columns (fh, fw, c)."""
+    for case in _conv_cases(seed):
+        x, s, p = case["x"], case["stride"], case["padding"]
+        fh, fw, c, _ = case["w"].shape
+        call = f"im2col(x, {fh}, {fw}, stride={s}, padding={p}) with x {x.shape}"
+        result = to_numpy(attempt(im2col, x.copy(), fh, fw, stride=s, padding=p, name="im2col"), call)
+        expected = _tf_patches(x, fh, fw, s, p)
+        rows, cols = expected.shape
+        if result.shape == (cols, rows) and rows != cols:
+            raise CheckFailed(f"{call} has shape {result.shape}: transpose it, one row per receptive "
+                              f"field, ({rows}, {cols}) = (N*OH*OW, FH*FW*C).")
+        if result.ndim != 2 and result.size == expected.size and result.shape[-1] == cols:
+            raise CheckFailed(f"{call} has shape {result.shape}: flatten it to a matrix "
+                              f"(N*OH*OW, FH*FW*C) = ({rows}, {cols}) with reshape.")
+        if result.ndim == 2 and result.shape[1] == cols and result.shape[0] != rows:
+            out_shape = (x.shape[0], result.shape[0] // x.shape[0], 1, case["w"].shape[3])
+            hint = _conv_shape_hint(out_shape, case) if result.shape[0] % x.shape[0] == 0 else None
+            probe = _rows_hint(result.shape[0], case)
+            raise CheckFailed(f"{call} has {result.shape[0]} rows, expected N*OH*OW = {rows}: "
+                              + (probe or hint or "there is one row per window position."))
+        expect_shape(result, expected.shape, call)
+        n, oh, ow = x.shape[0], *_tf_conv(x[:1], case["w"], s, p).shape[1:3]
+        patches = expected.reshape(n, oh, ow, fh, fw, c)
+        mistakes = {
+            "the columns are in channel-first order (c, fh, fw), as in the NCHW version of im2col: "
+            "this lab uses (fh, fw, c) so that the columns line up with w.reshape(FH*FW*C, K).":
+                patches.transpose(0, 1, 2, 5, 3, 4).reshape(rows, cols),
+            "the columns go through the window column by column: take each window in (fh, fw, c) "
+            "order, as window.reshape(-1) gives for x[n, rows, cols, :].":
+                patches.transpose(0, 1, 2, 4, 3, 5).reshape(rows, cols),
+            "the rows are in (n, ow, oh) order: loop over output rows oh before output columns ow.":
+                patches.transpose(0, 2, 1, 3, 4, 5).reshape(rows, cols),
+            "the rows are in (oh, ow, n) order: keep all windows of image 0 first, then image 1, ...":
+                patches.transpose(1, 2, 0, 3, 4, 5).reshape(rows, cols),
+        }
+        for message, wrong in mistakes.items():
+            if not is_close(result, expected) and is_close(result, wrong):
+                raise CheckFailed(f"{call}: {message}")
+        expect_close(result, expected, call)
+    passed("im2col gives one row per receptive field, in the order of tf.image.extract_patches")
+
+
+def _rows_hint(num_rows: int, case: dict) -> str | None:
+    """Explain a wrong number of im2col rows through the conv output size it implies."""
+    (n, h, w_, _), (fh, fw, _, _) = case["x"].shape, case["w"].shape
+    s, p = case["stride"], case["padding"]
+
+    def rows(pad, stride, extra=0):
+        return n * ((h + 2 * pad - fh) // stride + 1 + extra) * ((w_ + 2 * pad - fw) // stride + 1 + extra)
+
+    if p and num_rows == rows(0, s):
+        return "the padding is missing: pad x with zeros on each side first."
+    if s > 1 and num_rows == rows(p, 1):
+        return "the stride is ignored: step the window by `stride` pixels."
+    if num_rows == rows(p, s, -1):
+        return "the last window row and column are missing (an off-by-one in the loop bounds)."
+    if num_rows == rows(p, s, 1):
+        return "one window row and column too many (an off-by-one in the loop bounds)."
+    return None
+
+
+# --- pooling --------------------------------------------------------------------------------
+
+def check_max_pool2d(max_pool2d, seed: int = 0) -> None:
+    """max_pool2d(x, pool_size, stride) equals keras.layers.MaxPooling2D (padding "valid")."""
+    import keras  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    cases = [((2, 6, 8, 3), 2, 2), ((1, 7, 7, 2), 2, 2), ((2, 9, 9, 1), 3, 2), ((1, 6, 6, 2), 3, 3)]
+    if seed:
+        h = int(rng.integers(6, 12))
+        cases.append(((2, h, h + 2, int(rng.integers(1, 4))), 2, 1))
+    for shape, pool_size, stride in cases:
+        x = rng.normal(size=shape).astype(np.float32).astype(np.float64)
+        x[0, :pool_size, :pool_size, :] = -np.abs(x[0, :pool_size, :pool_size, :]) - 0.5  # a negative window
+        call = f"max_pool2d(x, pool_size={pool_size}, stride={stride}) with x {shape}"
+        result = to_numpy(attempt(max_pool2d, x.copy(), pool_size=pool_size, stride=stride,
+                                  name="max_pool2d"), call)
+        layer = keras.layers.MaxPooling2D(pool_size=pool_size, strides=stride, padding="valid")
+        expected = np.asarray(layer(x.astype(np.float32)), dtype=np.float64)
+        n, oh, ow, c = expected.shape
+        if result.shape == (n, oh, ow):
+            raise CheckFailed(f"{call} has shape {result.shape}: pool each channel on its own, keeping "
+                              "the channel axis (max over the window's rows and columns only).")
+        if result.ndim == 4 and result.shape != expected.shape and result.shape[::3] == (n, c):
+            def sizes(step, round_up=False):
+                return tuple(-(-(size - pool_size) // step) + 1 if round_up else (size - pool_size) // step + 1
+                             for size in shape[1:3])
+
+            if stride != pool_size and result.shape[1:3] == sizes(pool_size):
+                raise CheckFailed(f"{call} has shape {result.shape}, expected {expected.shape}: step the "
+                                  "window by `stride`, which need not equal pool_size.")
+            if result.shape[1:3] == sizes(stride, round_up=True):
+                raise CheckFailed(f"{call} has shape {result.shape}, expected {expected.shape}: keep only "
+                                  "windows that fit entirely, (H - pool_size) // stride + 1 of them.")
+        expect_shape(result, expected.shape, call)
+        windows = _windows(x, pool_size, stride)
+        mistakes = {
+            "this is average pooling: max pooling keeps the largest value of each window.": windows.mean(axis=(3, 4)),
+            "this keeps the smallest value: max pooling keeps the largest one.": windows.min(axis=(3, 4)),
+            "windows of negative numbers give 0: start the running maximum at -inf (or use .max()), not at 0.":
+                np.maximum(expected, 0.0),
+        }
+        for message, wrong in mistakes.items():
+            if not is_close(result, expected) and is_close(result, wrong):
+                raise CheckFailed(f"{call}: {message}")
+        expect_close(result, expected, call)
+    passed("max_pool2d matches keras.layers.MaxPooling2D for every size, stride and channel count tried")
+
+
+def _windows(x: np.ndarray, pool_size: int, stride: int) -> np.ndarray:
+    """All pooling windows of x: (N, OH, OW, pool_size, pool_size, C)."""
+    n, h, w, c = x.shape
+    oh, ow = (h - pool_size) // stride + 1, (w - pool_size) // stride + 1
+    out = np.empty((n, oh, ow, pool_size, pool_size, c))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, i, j] = x[:, i * stride:i * stride + pool_size, j * stride:j * stride + pool_size, :]
+    return out
+
+
+# --- the CNN --------------------------------------------------------------------------------
+
+def _probabilities(output, what: str, num_classes: int, n: int) -> np.ndarray:
+    """Check a model's output on n images is (n, num_classes) of softmax probabilities."""
+    probs = to_numpy(output, what)
+    if probs.shape == (n, 1) or probs.shape == (n,):
+        raise CheckFailed(f"{what} gives one number per image: the last layer needs one unit per "
+                          f"class, Dense({num_classes}, activation='softmax').")
+    expect_shape(probs, (n, num_classes), what)
+    expect(bool(np.all(np.isfinite(probs))), f"{what} contains NaN or inf.")
+    sums = probs.sum(axis=1)
+    if np.all((probs >= 0) & (probs <= 1)) and not np.allclose(sums, 1.0, atol=1e-3):
+        raise CheckFailed(f"{what}: each row should sum to 1, got sums like {sums[0]:.3f}: use a softmax "
+                          "(not a sigmoid) on the last layer.")
+    if np.any(probs < 0) or not np.allclose(sums, 1.0, atol=1e-3):
+        raise CheckFailed(f"{what} looks like logits (values outside [0, 1]): give the last Dense layer "
+                          "activation='softmax' so the model outputs class probabilities.")
+    return probs
+
+
+def check_build_cnn(build_cnn, seed: int = 0) -> None:
+    """build_cnn(input_shape, num_classes) returns a Keras CNN: the right input and output
+    shapes, softmax probabilities, at least one Conv2D, and the same prediction twice at inference."""
+    import keras  # noqa: PLC0415
+
+    input_shape, num_classes = ((28, 28, 1), 10) if seed == 0 else ((32, 32, 3), 5)
+    if seed == 0:
+        model = attempt(build_cnn, name="build_cnn")
+    else:
+        model = attempt(build_cnn, input_shape=input_shape, num_classes=num_classes, name="build_cnn")
+    expect(model is not None, "build_cnn returned None: did you forget the `return`?")
+    expect(isinstance(model, keras.Model), f"build_cnn should return a keras.Model (e.g. keras.Sequential), "
+                                           f"got {type(model).__name__}.")
+    convs = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.Conv2D)]
+    expect(bool(convs), "the model has no keras.layers.Conv2D layer: a CNN starts with convolutions.")
+    try:
+        model_input = tuple(model.inputs[0].shape)
+    except (AttributeError, IndexError, TypeError, ValueError):
+        raise CheckFailed("the model has no input shape yet: start it with keras.Input(shape=input_shape).") from None
+    expect(model_input[1:] == input_shape,
+           f"the model's input shape is {model_input}, expected (None, {', '.join(map(str, input_shape))}): "
+           f"use keras.Input(shape=input_shape).")
+    expect(tuple(model.outputs[0].shape)[1:] == (num_classes,),
+           f"the model's output shape is {tuple(model.outputs[0].shape)}, expected (None, {num_classes}): "
+           "end with one unit per class.")
+    rng = np.random.default_rng(seed)
+    images = rng.random((6, *input_shape)).astype("float32")
+    what = f"the model's output on 6 images of shape {input_shape}"
+    first = _probabilities(attempt(model, images, training=False, name="model"), what, num_classes, 6)
+    again = to_numpy(attempt(model, images, training=False, name="model"), what)
+    expect(is_close(first, again, rtol=1e-4, atol=1e-5),
+           "the model gives different outputs for the same images at inference (training=False): "
+           "random layers must only act when training.")
+    passed(f"build_cnn gives a CNN from {input_shape} images to {num_classes} softmax probabilities "
+           f"({model.count_params():,} parameters)")
+
+
+def _all_layers(model) -> list:
+    """Every layer of a model, looking inside nested models."""
+    found = []
+    for layer in getattr(model, "layers", []):
+        found.append(layer)
+        if hasattr(layer, "layers"):
+            found += _all_layers(layer)
+    return found
+
+
+def check_cnn_model(cnn_model, x_test, y_test, threshold: float = CNN_ACCURACY_TARGET) -> None:
+    """The trained cnn_model reaches at least ``threshold`` accuracy on held-out digits.
+
+    Runs inference only (no training), so it takes about a second.
+
+    Args:
+        cnn_model: the trained Keras model (None while build_cnn is not written).
+        x_test: float32 (n, 28, 28, 1) images scaled to [0, 1], never trained on.
+        y_test: int (n,) labels 0..9.
+        threshold: the accuracy the model must reach (the lab's target, 0.97).
+    """
+    import keras  # noqa: PLC0415
+
+    require_defined(cnn_model, "build_cnn")
+    expect(isinstance(cnn_model, keras.Model),
+           f"cnn_model should be the trained keras.Model, got {type(cnn_model).__name__}.")
+    x_test, y_test = np.asarray(x_test), np.asarray(y_test).astype(int).reshape(-1)
+    output = attempt(cnn_model.predict, x_test, batch_size=256, verbose=0, name="cnn_model.predict")
+    probs = _probabilities(output, "cnn_model's output", 10, len(x_test))
+    predictions = probs.argmax(axis=1)
+    accuracy = float(np.mean(predictions == y_test))
+    if accuracy < 0.2:
+        raise CheckFailed(f"cnn_model's held-out accuracy is {accuracy:.3f}, about chance: run the training "
+                          "cell after build_cnn, and feed images scaled to [0, 1] like x_train.")
+    if accuracy < threshold:
+        per_digit = [float(np.mean(predictions[y_test == d] == d)) for d in range(10) if np.any(y_test == d)]
+        worst = int(np.argmin(per_digit))
+        raise CheckFailed(f"cnn_model's held-out accuracy is {accuracy:.3f}, below the required "
+                          f"{threshold:.2f} (weakest digit: {worst}, {per_digit[worst]:.2f}): train more "
+                          "epochs, or add batch normalization or data augmentation.")
+    passed(f"cnn_model reaches held-out accuracy {accuracy:.4f} on {len(x_test)} digits "
+           f"(at least {threshold:.2f} required)")
