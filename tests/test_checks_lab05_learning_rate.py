@@ -154,18 +154,26 @@ def adam_wrong(kind):
     return rule
 
 
+def sgd_wrong(kind):
+    def rule(params, grads, state=None, learning_rate=0.01):
+        if kind == "only_params":
+            return [p - learning_rate * g for p, g in zip(params, grads)]
+        if kind == "first_only":
+            return params[0] - learning_rate * grads[0], state
+        lr = 0.01 if kind == "fixed_lr" else learning_rate
+        shift = 1e-3 if kind == "off" else 0.0
+        sign = 1 if kind == "sign" else -1
+        return [p + sign * lr * g + shift for p, g in zip(params, grads)], state
+    return rule
+
+
 @pytest.mark.parametrize("check, rule, message", [
-    (checks.check_sgd_update, lambda p, g, s=None, learning_rate=0.01: ([a + learning_rate * b for a, b in zip(p, g)], s),
-     "up the gradient"),
+    (checks.check_sgd_update, sgd_wrong("sign"), "up the gradient"),
     (checks.check_sgd_update, sgd_in_place, "in place"),
-    (checks.check_sgd_update, lambda p, g, s=None, learning_rate=0.01: ([a - 0.01 * b for a, b in zip(p, g)], s),
-     "ignores its `learning_rate` argument"),
-    (checks.check_sgd_update, lambda p, g, s=None, learning_rate=0.01: [a - learning_rate * b for a, b in zip(p, g)],
-     r"return a pair \(new_params, new_state\)"),
-    (checks.check_sgd_update, lambda p, g, s=None, learning_rate=0.01: (p[0] - learning_rate * g[0], s),
-     "one array per parameter"),
-    (checks.check_sgd_update, lambda p, g, s=None, learning_rate=0.01: ([a - learning_rate * b + 1e-3 for a, b in zip(p, g)], s),
-     "does not match keras.optimizers.SGD"),
+    (checks.check_sgd_update, sgd_wrong("fixed_lr"), "ignores its `learning_rate` argument"),
+    (checks.check_sgd_update, sgd_wrong("only_params"), r"return a pair \(new_params, new_state\)"),
+    (checks.check_sgd_update, sgd_wrong("first_only"), "one array per parameter"),
+    (checks.check_sgd_update, sgd_wrong("off"), "does not match keras.optimizers.SGD"),
     (checks.check_momentum_update, momentum_wrong("sign"), "up the gradient"),
     (checks.check_momentum_update, momentum_wrong("ema"), "averages the gradients"),
     (checks.check_momentum_update, momentum_wrong("old"), "previous step's velocity"),
@@ -253,7 +261,9 @@ class PythonIfSchedule(keras.optimizers.schedules.LearningRateSchedule):
         if step < w:
             return peak * step / w
         since = tf.minimum(step - w, d)
-        return peak * (1 + tf.cos(math.pi * since / d)) / 2 if decay == "cosine" else peak / tf.sqrt(1 + (step - w) / d)
+        if decay == "cosine":
+            return peak * (1 + tf.cos(math.pi * since / d)) / 2
+        return peak / tf.sqrt(1 + (step - w) / d)
 
     def get_config(self):
         return dict(zip(("peak_learning_rate", "warmup_steps", "decay_steps", "decay"), self.args))

@@ -1,0 +1,41 @@
+"""nbgrader interop, for real: nbgrader's own generate_assignment and autograde score a
+correct, a blank and a partly correct submission exactly as `course grade` does."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+
+import pytest
+
+from conftest import LABS, ROOT, answer_sources, write_submission
+from course.build import export_nbgrader_sources
+from course.gradebook import Options, grade_folder
+
+LAB = "lab01_perceptron"
+
+
+def nbgrader(*args, cwd):
+    subprocess.run(["nbgrader", *args], cwd=cwd, check=True, capture_output=True, text=True)
+
+
+@pytest.mark.slow
+def test_nbgrader_autograde_agrees_with_course_grade(tmp_path):
+    from nbgrader.api import Gradebook
+
+    export_nbgrader_sources(ROOT, tmp_path, only=[LAB])
+    nbgrader("generate_assignment", LAB, "--force", cwd=tmp_path)
+    answers = answer_sources(LAB)
+    partial = {k: answers[k] for k in ("sigmoid", "perceptron", "gate_weights")}
+    for student, filled in {"correct": answers, "blank": {}, "partial": partial}.items():
+        write_submission(LAB, tmp_path / "submitted" / student / LAB, LAB, filled)
+    nbgrader("autograde", LAB, "--create", "--force", cwd=tmp_path)
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        nbgrader_scores = {s: gradebook.find_submission(LAB, s).score for s in ("correct", "blank", "partial")}
+
+    out = tmp_path / "course.csv"
+    grade_folder(tmp_path, LABS[LAB], out, Options(60, 600, 8))
+    course_scores = {row["student"]: float(row["score"]) for row in csv.DictReader(out.open())}
+
+    assert nbgrader_scores == {"correct": 10, "blank": 0, "partial": 5}
+    assert course_scores == nbgrader_scores
