@@ -5,6 +5,8 @@ from __future__ import annotations
 import platform
 import sys
 
+from course.quiet import import_keras_quietly, silenced_stderr
+
 
 def report() -> list[tuple[str, str]]:
     """Collect versions, devices and data availability.
@@ -12,13 +14,14 @@ def report() -> list[tuple[str, str]]:
     Returns:
         ``[(what, finding), ...]`` in display order.
     """
-    import keras
-    import tensorflow as tf
-
     from course import data
 
-    gpus = tf.config.list_physical_devices("GPU")
-    devices = ", ".join(d.name for d in tf.config.list_physical_devices()) or "none"
+    keras = import_keras_quietly()
+    import tensorflow as tf
+
+    with silenced_stderr():  # the CUDA probe logs straight to stderr
+        gpus = tf.config.list_physical_devices("GPU")
+        devices = ", ".join(d.name for d in tf.config.list_physical_devices()) or "none"
     lines = [
         ("python", f"{platform.python_version()} ({sys.executable})"),
         ("tensorflow", tf.__version__),
@@ -42,8 +45,9 @@ def print_report() -> None:
 
 def environment_line() -> str:
     """One line for a lab's Setup cell: TensorFlow, Keras and the device in use."""
-    import keras
+    keras = import_keras_quietly()
     import tensorflow as tf
 
-    device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+    with silenced_stderr():
+        device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
     return f"TensorFlow {tf.__version__} · Keras {keras.__version__} · running on the {device}"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import random
 
 import numpy as np
+
+from course.quiet import import_keras_quietly
 
 DEFAULT_SEED = 42
 
@@ -34,24 +34,3 @@ def set_seed(seed: int = DEFAULT_SEED) -> int:
     keras.utils.set_random_seed(seed)  # seeds Python, NumPy and the backend
     return seed
 
-
-def import_keras_quietly():
-    """Import Keras (and so TensorFlow) without TensorFlow's start-up log lines.
-
-    TensorFlow's C++ core writes its oneDNN/CUDA notices straight to file
-    descriptor 2 on first import, past ``TF_CPP_MIN_LOG_LEVEL``; in a notebook
-    they would show as red stderr text. Later imports are free.
-
-    Returns:
-        The ``keras`` module.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(io.StringIO()):
-            os.dup2(devnull.fileno(), 2)
-            import keras  # noqa: PLC0415 - deferred: importing TensorFlow takes ~3 s
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-    return keras
