@@ -55,23 +55,28 @@ def test_dropout_passes_a_tf_version(capsys):
     assert capsys.readouterr().out.count("✔") == 2
 
 
-class FrozenNumpyMask(keras.layers.Layer):
-    """Dropout with a NumPy mask: fine eagerly, frozen once Keras compiles the train step."""
-
-    def __init__(self, rate, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        self.rate, self.seed, self.rng = rate, seed, np.random.default_rng(seed)
-        if not 0 <= rate < 1:
-            raise ValueError("bad rate")
+class PythonCounterSeed(make_dropout()):
+    """Seeds a stateless draw with a Python counter: new masks eagerly, one frozen mask once
+    Keras compiles the training step."""
 
     def call(self, inputs, training=None):
         if not training:
             return inputs
+        self.calls = getattr(self, "calls", 0) + 1
+        u = tf.random.stateless_uniform(tf.shape(inputs), seed=(self.seed or 0, self.calls))
+        return tf.where(u >= self.rate, inputs / (1 - self.rate), 0.0)
+
+
+class NumpyMask(make_dropout()):
+    """A NumPy mask needs the batch size, which fit does not know when it compiles."""
+
+    def call(self, inputs, training=None):
+        if not training:
+            return inputs
+        if not hasattr(self, "rng"):
+            self.rng = np.random.default_rng(12345 + (self.seed or 0))
         keep = (self.rng.uniform(size=tuple(inputs.shape)) >= self.rate).astype("float32")
         return inputs * keep / (1 - self.rate)
-
-    def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
 class IntSeedMask(make_dropout()):
@@ -81,6 +86,16 @@ class IntSeedMask(make_dropout()):
         if not training:
             return inputs
         keep = keras.random.uniform(keras.ops.shape(inputs), seed=self.seed) >= self.rate
+        return keras.ops.where(keep, inputs / (1 - self.rate), 0.0)
+
+
+class StaticShapeMask(make_dropout()):
+    """Uses inputs.shape, which has None for the batch inside fit."""
+
+    def call(self, inputs, training=None):
+        if not training:
+            return inputs
+        keep = keras.random.uniform(inputs.shape, seed=self.generator) >= self.rate
         return keras.ops.where(keep, inputs / (1 - self.rate), 0.0)
 
 
@@ -110,8 +125,10 @@ class BuiltinDropout(make_dropout()):
     (make_dropout(validate=False), "raise a ValueError"),
     (make_dropout(config=False), "get_config"),
     (make_dropout(same_seed=False), "same seed dropped different units"),
-    (FrozenNumpyMask, "same mask at every training step"),
+    (PythonCounterSeed, "same mask at every training step"),
+    (NumpyMask, "batch size is unknown"),
     (IntSeedMask, "exactly the same units"),
+    (StaticShapeMask, "batch size is unknown"),
     (EagerOnlyDropout, "inside model.fit MyDropout dropped nothing"),
     (BuiltinDropout, "write the mask yourself"),
 ])

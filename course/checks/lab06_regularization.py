@@ -27,7 +27,8 @@ from course.checks.core import (
 
 DROPOUT_RATES = (0.3, 0.2, 0.6, 0.25)
 BUILTIN_DROPOUT = re.compile(r"random\.dropout|nn\.dropout|layers\.Dropout\b|\bDropout\(")
-NUMPY_IN_GRAPH = ("Cannot convert a symbolic", "NoneType", "__array__", "numpy() is only available")
+NUMPY_IN_GRAPH = ("partially known", "Cannot convert a symbolic", "NoneType", "__array__",
+                  "numpy() is only available")
 
 
 def _source(function) -> str:
@@ -101,7 +102,7 @@ def _check_dropout_in_fit(MyDropout, rate: float, seed: int) -> None:  # noqa: N
     """Inside fit the layer gets training=True and a new mask per step; predict is the identity."""
     import keras
 
-    d, n = 64, 32
+    d, n, batch_size = 64, 40, 32  # a full and a partial batch: the batch size is unknown in the graph
     x = np.ones((n, d), dtype="float32")
     y = np.full((n, 1), float(d), dtype="float32")
 
@@ -112,11 +113,12 @@ def _check_dropout_in_fit(MyDropout, rate: float, seed: int) -> None:  # noqa: N
             keras.layers.Dense(1, use_bias=False, kernel_initializer="ones"),
         ])
         model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="mse")
-        history = model.fit(x, y, epochs=3, batch_size=n, shuffle=False, verbose=0)
+        history = model.fit(x, y, epochs=3, batch_size=batch_size, shuffle=False, verbose=0)
         return np.asarray(history.history["loss"], dtype=np.float64), model.predict(x, verbose=0)
 
     hints = {text: "MyDropout failed inside model.fit, where the batch size is unknown: build the mask "
-                   "with keras.random.uniform(keras.ops.shape(inputs), ...) and keras.ops, not NumPy."
+                   "with keras.random.uniform(keras.ops.shape(inputs), ...) and keras.ops (not inputs.shape "
+                   "or NumPy)."
              for text in NUMPY_IN_GRAPH}
     losses, predictions = attempt(fit_and_predict, name="MyDropout inside model.fit", hints=hints)
     # (sum of the 64 kept-and-rescaled ones - 64)^2 is 0 only when nothing is dropped.
@@ -334,8 +336,7 @@ def check_my_early_stopping(MyEarlyStopping, seed: int = 0) -> None:  # noqa: N8
         # A decoy val_loss tells apart a callback that ignores `monitor`.
         decoy = None if monitor == "val_loss" else [1.0 - 0.01 * i for i in range(len(values))]
         expected = _keras_reference(model, patience, values, monitor)
-        got = _run_scripted(model, callback, values, monitor, decoy, "MyEarlyStopping inside model.fit",
-                            real_fit=real_fit)
+        got = _run_scripted(model, callback, values, monitor, decoy, "MyEarlyStopping", real_fit=real_fit)
         if got == expected:
             continue
         shown = ", ".join(f"{v:g}" for v in values[: expected[0] + 1])

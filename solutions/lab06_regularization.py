@@ -1,0 +1,584 @@
+# %% [markdown]
+# # Lab 06 — Regularization: dropout, early stopping, weight penalties
+#
+# A network with far more weights than training examples can learn its training set by
+# heart. Its training loss keeps falling while the loss on data it has never seen turns
+# around and climbs: that is **overfitting**. In this lab you make the problem visible, then
+# fix it three ways — by switching units off at random, by stopping at the right moment, and
+# by charging the loss for large weights — and compare the three on the same network.
+#
+# **Goals**
+# - see overfitting as a growing gap between the training and the validation loss;
+# - write inverted dropout, `MyDropout(rate)`, as a Keras layer that obeys the `training` flag;
+# - configure `keras.callbacks.EarlyStopping` with `make_early_stopping()`, then write the
+#   same callback by hand, `MyEarlyStopping`;
+# - compute the L1 and L2 weight penalties, `l1_penalty` and `l2_penalty`, compare them with
+#   `keras.regularizers` and `model.losses`, and see what each does to the weights;
+# - put dropout, early stopping and weight decay side by side in one table.
+#
+# **Time:** about 50 minutes. Each answer cell is followed by a check cell: run it, and it
+# tells you in one line what is right or what to fix.
+
+# %% [markdown]
+# ## Setup
+
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import matplotlib.pyplot as plt
+import numpy as np
+
+import course
+
+course.set_seed(42)  # seeds Python, NumPy and TensorFlow; imports TensorFlow quietly
+import keras
+from keras import layers
+
+from course import data, plots
+from course.checks import lab06_regularization as checks
+
+print(course.environment_line())
+
+# %% [markdown]
+# ## 1. Overfitting made visible
+#
+# To overfit on purpose, give a big network very little data: 500 MNIST digits for training
+# (about 50 per class) and 1,000 other digits for **validation**. The validation images are
+# never used to change the weights; they only tell us how well the network does on images it
+# has not seen. Each image becomes a vector of 784 pixel values in $[0, 1]$.
+
+# %%
+(mnist_x, mnist_y), _ = data.load_mnist(source="bundled")
+mnist_x = mnist_x.reshape(len(mnist_x), 784).astype("float32") / 255.0
+x_train, y_train = mnist_x[:500], mnist_y[:500]
+x_val, y_val = mnist_x[500:1500], mnist_y[500:1500]
+print("x_train:", x_train.shape, " x_val:", x_val.shape)
+print("training images per digit:", np.bincount(y_train))
+
+# %% [markdown]
+# The network: two hidden layers of 256 ReLU units and 10 output logits, trained by SGD with
+# momentum (lab 05). That is about 270,000 weights for 500 images — more than 500 weights per
+# training example. Every model
+# in this lab is built by `build_model` below (the same architecture, the same starting
+# weights), optionally with dropout after each hidden layer or with a weight penalty on every
+# kernel. Besides the loss, each model reports `ce`, the plain cross-entropy: for a model
+# with a weight penalty, Keras's `loss` also contains the penalty (section 4), so `ce` is the
+# fair number to compare.
+
+# %%
+learning_rate = 0.05
+batch_size = 128
+num_epochs = 20
+
+
+def build_model(dropout_rate=0.0, regularizer=None):
+    """The lab's overfitting network: 784 -> 256 -> 256 -> 10 logits, compiled.
+
+    Args:
+        dropout_rate: if > 0, a MyDropout(dropout_rate) layer follows each hidden layer.
+        regularizer: optional keras.regularizers object applied to every kernel.
+
+    Returns:
+        A compiled keras.Sequential model.
+    """
+    course.set_seed(42)
+    model = keras.Sequential([keras.Input(shape=(784,))])
+    for i in range(2):
+        model.add(layers.Dense(256, activation="relu", kernel_regularizer=regularizer))
+        if dropout_rate > 0:
+            model.add(MyDropout(dropout_rate, seed=i))
+    model.add(layers.Dense(10, kernel_regularizer=regularizer))
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=learning_rate, momentum=0.9),
+        loss=loss_fn,
+        metrics=[keras.metrics.SparseCategoricalCrossentropy(name="ce", from_logits=True), "accuracy"],
+    )
+    return model
+
+
+def train(model, callbacks=None):
+    """Fit on (x_train, y_train) for num_epochs, validating on (x_val, y_val) after each epoch."""
+    return model.fit(
+        x_train, y_train, validation_data=(x_val, y_val),
+        validation_batch_size=len(x_val),  # the whole validation set in one batch: faster
+        epochs=num_epochs, batch_size=batch_size, callbacks=callbacks, verbose=0,
+    )
+
+
+base_model = build_model()
+print("weights:", base_model.count_params())
+base_history = train(base_model)
+
+# %% [markdown]
+# Plot both losses against the epoch:
+
+# %%
+ax = plots.plot_loss_curves(base_history, keys=["loss", "val_loss"])
+ax.set_title("no regularization")
+plt.show()
+
+base_val = np.array(base_history.history["val_ce"])
+best_epoch = int(np.argmin(base_val)) + 1
+print(f"lowest validation loss {base_val.min():.3f} at epoch {best_epoch}; "
+      f"after epoch {num_epochs}: {base_val[-1]:.3f}")
+print(f"accuracy after epoch {num_epochs}: training {base_history.history['accuracy'][-1]:.3f}, "
+      f"validation {base_history.history['val_accuracy'][-1]:.3f}")
+
+# %% [markdown]
+# Both curves fall together for the first few epochs: the network is learning what digits
+# look like. Then they part. The training loss heads for zero — the network now recognises
+# every one of its 500 images — but the validation loss reaches its lowest point and starts to
+# rise, because the network is learning details of those particular 500 images (a stray
+# stroke, an unusual slant) that do not carry over to new ones. The distance between the two
+# curves is the **generalization gap**. Every technique below tries to keep it small.
+
+# %% [markdown]
+# ## 2. Dropout
+#
+# **Dropout** switches off a random subset of units at every training step: each unit's
+# output is set to 0 with probability `rate`, independently of the others and afresh at every
+# step. No unit can count on a particular neighbour being there, so the network cannot build
+# fragile combinations of units that only fit the training set; in effect it trains a huge
+# family of thinned networks that share their weights.
+#
+# At inference we want the whole network. The catch: with dropout, each unit used to see only
+# a fraction $1 - \text{rate}$ of its inputs' total, and without dropout it would suddenly see
+# all of it. **Inverted dropout** fixes this during training — the units that survive are
+# divided by $1 - \text{rate}$:
+#
+# $$y_i = \begin{cases} x_i / (1 - \text{rate}) & \text{with probability } 1 - \text{rate} \\
+# 0 & \text{with probability rate} \end{cases}
+# \qquad\Rightarrow\qquad \mathbb{E}[y_i] = (1-\text{rate})\,\frac{x_i}{1-\text{rate}} = x_i .$$
+#
+# The average output is unchanged, so at inference the layer does nothing at all. (The
+# original form of dropout did not rescale during training and multiplied by $1 - \text{rate}$
+# at test time instead; the inverted form keeps inference free.) Here is the rule on ten
+# numbers with `rate = 0.5`:
+
+# %%
+rng = np.random.default_rng(0)
+activations = np.arange(1.0, 11.0)
+example_rate = 0.5
+keep = rng.uniform(size=activations.shape) >= example_rate  # True with probability 1 - rate
+print("kept:   ", keep.astype(int))
+print("outputs:", np.where(keep, activations / (1 - example_rate), 0.0))
+
+many_units = rng.uniform(0.0, 2.0, size=100_000)
+keep_many = rng.uniform(size=many_units.shape) >= example_rate
+dropped_out = np.where(keep_many, many_units / (1 - example_rate), 0.0)
+print(f"100,000 units: mean in {many_units.mean():.4f}, mean out {dropped_out.mean():.4f}")
+
+# %% [markdown]
+# Ten numbers give a noisy mean; over many units the mean is preserved.
+#
+# Keras tells every layer which phase it is in through the `training` argument of
+# `call(inputs, training=None)`: `model.fit` passes `training=True`, while `model.predict`,
+# `model.evaluate` and a plain call `layer(x)` pass `False` or `None`. Dropout must drop only
+# when `training` is `True`.
+#
+# For the randomness, create a `keras.random.SeedGenerator(seed)` once in `__init__`, store it
+# as `self.seed_generator`, and pass it as `seed=` to `keras.random.uniform(shape, ...)`. The generator moves on after every
+# draw, so each call (and each training step inside `fit`) gets a new mask, and two layers made
+# with the same seed draw the same masks — a reproducible experiment. NumPy's random numbers
+# would not work inside `fit`: Keras compiles the training step into a graph once, and a NumPy
+# mask would be frozen into it.
+#
+# **Your turn.** Write `MyDropout(rate, seed=None)`:
+# - `__init__`: raise a `ValueError` unless `0 <= rate < 1`; store `rate` and `seed`; create
+#   the seed generator;
+# - `call(inputs, training=None)`: when `training` is true, draw uniform numbers of the
+#   inputs' shape (`keras.ops.shape(inputs)`), keep the units whose number is `>= rate`,
+#   divide them by `1 - rate` and set the rest to 0 (`keras.ops.where` helps); otherwise
+#   return `inputs` unchanged;
+# - `get_config`: add `rate` and `seed` to `super().get_config()`.
+#
+# Write the mask yourself: no `keras.random.dropout`, `keras.layers.Dropout` or
+# `tf.nn.dropout`.
+
+# %% nbgrader={"grade": false, "grade_id": "MyDropout", "locked": false, "schema_version": 3, "solution": true, "task": false}
+class MyDropout(keras.layers.Layer):
+    """Inverted dropout.
+
+    Args:
+        rate: float in [0, 1), the probability that a unit is set to 0 during training.
+        seed: optional int; two layers with the same seed draw the same masks.
+
+    Call args:
+        inputs: float tensor of any shape, e.g. (batch_size, units).
+        training: True inside model.fit; False or None at inference.
+
+    Returns:
+        A tensor of the same shape and dtype as inputs: with training=True each entry is
+        0 with probability rate, otherwise the input divided by (1 - rate); else inputs.
+    """
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        ### BEGIN SOLUTION
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"rate must satisfy 0 <= rate < 1, got {rate}")
+        self.rate = float(rate)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        ### END SOLUTION
+
+    def call(self, inputs, training=None):
+        ### BEGIN SOLUTION
+        if not training or self.rate == 0.0:
+            return inputs
+        uniform = keras.random.uniform(keras.ops.shape(inputs), seed=self.seed_generator)
+        keep = uniform >= self.rate
+        return keras.ops.where(keep, inputs / (1.0 - self.rate), keras.ops.zeros_like(inputs))
+        ### END SOLUTION
+
+    def get_config(self):
+        ### BEGIN SOLUTION
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+        ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_MyDropout", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+checks.check_my_dropout(MyDropout)
+### BEGIN HIDDEN TESTS
+checks.check_my_dropout(MyDropout, seed=1)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# The same layer, the same input, the two phases:
+
+# %%
+dropout_layer = MyDropout(0.5, seed=0)
+x_ones = np.ones((2, 8), dtype="float32")
+print("training=True:\n", keras.ops.convert_to_numpy(dropout_layer(x_ones, training=True)))
+print("training=False:\n", keras.ops.convert_to_numpy(dropout_layer(x_ones, training=False)))
+
+# %% [markdown]
+# Now the overfitting network with `MyDropout(0.5)` after each hidden layer. Its training loss
+# is measured with dropout on (a handicapped network), so compare the validation curves:
+
+# %%
+dropout_model = build_model(dropout_rate=0.5)
+dropout_history = train(dropout_model)
+
+ax = plots.plot_loss_curves({"no regularization": base_history.history["val_ce"],
+                             "dropout 0.5": dropout_history.history["val_ce"]})
+ax.set(ylabel="validation loss", title="validation loss with and without dropout")
+plt.show()
+
+# %% [markdown]
+# With dropout the validation loss falls more slowly — every step trains a thinned network —
+# but it goes lower and stays low instead of climbing.
+
+# %% [markdown]
+# ## 3. Early stopping
+#
+# The validation curve of section 1 has a lowest point. **Early stopping** watches the
+# validation loss after every epoch, remembers the weights from the best epoch so far, stops
+# once the loss has failed to improve for `patience` epochs in a row, and puts the best
+# weights back. Waiting a few epochs matters because the validation loss is noisy: one bad
+# epoch does not mean the network has started to overfit.
+#
+# Keras has this as a callback: an object whose methods `fit` calls at fixed moments (start
+# and end of training, end of every epoch, ...).
+#
+# **Your turn.** Write `make_early_stopping(patience=5)`, returning a
+# `keras.callbacks.EarlyStopping` that monitors the validation loss, waits `patience` epochs,
+# and restores the best weights at the end (`restore_best_weights=True`).
+
+# %% nbgrader={"grade": false, "grade_id": "make_early_stopping", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def make_early_stopping(patience=5):
+    """An EarlyStopping callback on the validation loss that restores the best weights.
+
+    Args:
+        patience: int >= 1, how many epochs without improvement to wait before stopping.
+
+    Returns:
+        A keras.callbacks.EarlyStopping instance.
+    """
+    ### BEGIN SOLUTION
+    return keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=patience, restore_best_weights=True
+    )
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_make_early_stopping", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+checks.check_make_early_stopping(make_early_stopping)
+### BEGIN HIDDEN TESTS
+checks.check_make_early_stopping(make_early_stopping, seed=1)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Train the overfitting network again, from the same starting weights, with the callback.
+# `model.evaluate` afterwards shows which weights the model ended with:
+
+# %%
+early_model = build_model()
+early_history = train(early_model, callbacks=[make_early_stopping(patience=5)])
+
+early_val = np.array(early_history.history["val_ce"])
+print(f"ran {len(early_val)} of {num_epochs} epochs; best validation loss {early_val.min():.3f} "
+      f"at epoch {int(np.argmin(early_val)) + 1}")
+print(f"validation loss of the model we are left with: "
+      f"{early_model.evaluate(x_val, y_val, verbose=0, return_dict=True)['ce']:.3f}")
+
+# %% [markdown]
+# Training ended `patience` epochs after the best one, and the model we are left with is the
+# one from the best epoch, not from the last.
+#
+# Now write the callback yourself. A `keras.callbacks.Callback` subclass can override
+# - `on_train_begin(logs)`: called once when `fit` starts — reset your state here, so the same
+#   callback object can be used for several `fit` calls;
+# - `on_epoch_end(epoch, logs)`: called after every epoch; `epoch` counts from 0 and `logs` is
+#   a dict such as `{"loss": 0.31, "val_loss": 0.45, ...}`;
+# - `on_train_end(logs)`: called once when `fit` finishes, whether it stopped early or not.
+#
+# Inside these methods `self.model` is the model being trained. `self.model.get_weights()`
+# returns a *copy* of all its weights as NumPy arrays, `self.model.set_weights(...)` writes them
+# back, and setting `self.model.stop_training = True` makes `fit` stop after the current epoch.
+#
+# Follow Keras's rule exactly: an epoch **improves** when its value is strictly smaller than
+# the best so far; count the epochs since the last improvement, and stop as soon as that count
+# reaches `patience`. At the end of training, always restore the weights of the best epoch.
+#
+# **Your turn.** Write `MyEarlyStopping(patience=5, monitor="val_loss")`.
+
+# %% nbgrader={"grade": false, "grade_id": "MyEarlyStopping", "locked": false, "schema_version": 3, "solution": true, "task": false}
+class MyEarlyStopping(keras.callbacks.Callback):
+    """Early stopping written by hand: stop after `patience` epochs without a new best value.
+
+    Args:
+        patience: int >= 1, epochs without improvement to wait before stopping.
+        monitor: str, the key of logs to minimise, e.g. "val_loss".
+
+    At the end of training the model holds the weights of the epoch with the lowest
+    monitored value.
+    """
+
+    def __init__(self, patience=5, monitor="val_loss"):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.patience = int(patience)
+        self.monitor = monitor
+        ### END SOLUTION
+
+    def on_train_begin(self, logs=None):
+        ### BEGIN SOLUTION
+        self.best = np.inf
+        self.best_weights = None
+        self.epochs_since_best = 0
+        ### END SOLUTION
+
+    def on_epoch_end(self, epoch, logs=None):
+        ### BEGIN SOLUTION
+        current = float(logs[self.monitor])
+        if current < self.best:
+            self.best = current
+            self.best_weights = self.model.get_weights()
+            self.epochs_since_best = 0
+            return
+        self.epochs_since_best += 1
+        if self.epochs_since_best >= self.patience:
+            self.model.stop_training = True
+        ### END SOLUTION
+
+    def on_train_end(self, logs=None):
+        ### BEGIN SOLUTION
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+        ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_MyEarlyStopping", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+checks.check_my_early_stopping(MyEarlyStopping)
+### BEGIN HIDDEN TESTS
+checks.check_my_early_stopping(MyEarlyStopping, seed=1)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Your callback on the same network should stop at the same epoch as Keras's and leave the
+# same model behind:
+
+# %%
+my_early_model = build_model()
+my_early_history = train(my_early_model, callbacks=[MyEarlyStopping(patience=5)])
+for name, history, model in [("keras EarlyStopping", early_history, early_model),
+                             ("MyEarlyStopping", my_early_history, my_early_model)]:
+    final = model.evaluate(x_val, y_val, verbose=0, return_dict=True)["ce"]
+    print(f"{name:20s} ran {len(history.history['loss'])} epochs, final validation loss {final:.3f}")
+
+# %% [markdown]
+# ## 4. Weight penalties: L1 and L2
+#
+# The third fix changes the loss itself. Overfitting networks tend to have large weights —
+# large weights let a small change in the input make a large change in the output — so add a
+# **penalty** that grows with the weights:
+#
+# $$L_{\text{total}} = L_{\text{data}} + \underbrace{\lambda_1 \sum_j |w_j|}_{\text{L1}}
+# \qquad\text{or}\qquad L_{\text{total}} = L_{\text{data}} + \underbrace{\lambda_2 \sum_j w_j^2}_{\text{L2}},$$
+#
+# summed over every weight of every penalised kernel (biases are usually left alone). The
+# coefficient $\lambda$ sets how much a large weight costs compared with a wrong prediction:
+# too small does nothing, too large and the network cannot fit anything. L2 is also called
+# **weight decay**: its gradient $2\lambda_2 w$ shrinks every weight by a fixed fraction each
+# step. (Some texts write the L2 penalty as $\tfrac{1}{2}\lambda W^2$; the $\tfrac12$ only
+# rescales $\lambda$. Keras uses no $\tfrac12$, and so do we.)
+#
+# In Keras a penalty is attached to a layer, `layers.Dense(..., kernel_regularizer=
+# keras.regularizers.L2(0.01))`. The layer then reports its penalty, computed from the
+# current weights, in `model.losses`, and `fit` adds `sum(model.losses)` to the loss it
+# minimises. A regularizer object is itself a function of a weight array:
+
+# %%
+w_example = np.array([[0.5, -1.0], [0.0, 2.0]], dtype="float32")
+print(f"L1(0.1)(w) = {float(keras.regularizers.L1(0.1)(w_example)):.4f}   = 0.1 * (0.5 + 1 + 0 + 2)")
+print(f"L2(0.1)(w) = {float(keras.regularizers.L2(0.1)(w_example)):.4f}   = 0.1 * (0.25 + 1 + 0 + 4)")
+
+# %% [markdown]
+# **Your turn.** Write `l1_penalty(weights, l1)` and `l2_penalty(weights, l2)`. Here `weights`
+# is a **list** of arrays (for instance the kernels of several layers), each of its own shape;
+# the penalty adds up over all of them. NumPy or `keras.ops` both work — your functions should
+# accept NumPy arrays and Keras variables alike.
+
+# %% nbgrader={"grade": false, "grade_id": "l1_penalty", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def l1_penalty(weights, l1):
+    """L1 penalty: l1 times the sum of |w| over every entry of every array.
+
+    Args:
+        weights: list of float arrays (NumPy arrays or Keras variables), any shapes,
+            e.g. [kernel of shape (784, 256), kernel of shape (256, 10)].
+        l1: float >= 0, the penalty coefficient.
+
+    Returns:
+        A scalar (Python float, NumPy or tensor scalar).
+    """
+    ### BEGIN SOLUTION
+    return l1 * sum(keras.ops.sum(keras.ops.abs(w)) for w in weights)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_l1_penalty", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+checks.check_l1_penalty(l1_penalty)
+### BEGIN HIDDEN TESTS
+checks.check_l1_penalty(l1_penalty, seed=1)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": false, "grade_id": "l2_penalty", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def l2_penalty(weights, l2):
+    """L2 penalty (weight decay): l2 times the sum of w**2 over every entry of every array.
+
+    Args:
+        weights: list of float arrays (NumPy arrays or Keras variables), any shapes.
+        l2: float >= 0, the penalty coefficient.
+
+    Returns:
+        A scalar (Python float, NumPy or tensor scalar).
+    """
+    ### BEGIN SOLUTION
+    return l2 * sum(keras.ops.sum(keras.ops.square(w)) for w in weights)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_l2_penalty", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+checks.check_l2_penalty(l2_penalty)
+### BEGIN HIDDEN TESTS
+checks.check_l2_penalty(l2_penalty, seed=1)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Your penalties on a real model: train the overfitting network with an L2 penalty and with
+# an L1 penalty on every kernel, then compare `sum(model.losses)` with your functions applied
+# to the models' kernels.
+
+# %%
+l2_model = build_model(regularizer=keras.regularizers.L2(1e-2))
+l2_history = train(l2_model)
+l1_model = build_model(regularizer=keras.regularizers.L1(1e-3))
+l1_history = train(l1_model)
+
+for name, model, penalty, coefficient in [("L2", l2_model, l2_penalty, 1e-2), ("L1", l1_model, l1_penalty, 1e-3)]:
+    kernels = [layer.kernel for layer in model.layers]
+    print(f"{name}: sum(model.losses) = {float(sum(model.losses)):.4f}, "
+          f"yours = {float(penalty(kernels, coefficient)):.4f}")
+
+# %% [markdown]
+# The two penalties push the weights differently. The L1 gradient is $\lambda_1\,\text{sign}(w)$:
+# the same pull towards 0 however small a weight already is, so every weight the data does not
+# really need is driven all the way to zero — L1 makes the weights **sparse**. The L2 gradient
+# $2\lambda_2 w$ weakens as the weight shrinks, so weights get small but almost never reach
+# zero. Look at the first layer's 200,704 weights:
+
+# %%
+first_kernels = {"no penalty": base_model, "L1 (1e-3)": l1_model, "L2 (1e-2)": l2_model}
+fig, axes = plt.subplots(1, 3, figsize=(12, 3), sharex=True, sharey=True)
+bins = np.linspace(-0.12, 0.12, 61)
+for ax, (name, model) in zip(axes, first_kernels.items()):
+    kernel = keras.ops.convert_to_numpy(model.layers[0].kernel).ravel()
+    ax.hist(kernel, bins=bins)
+    ax.set(title=name, xlabel="weight", yscale="log")
+    print(f"{name:11s}: |w| < 0.001 for {np.mean(np.abs(kernel) < 1e-3):6.1%} of the weights, "
+          f"median |w| = {np.median(np.abs(kernel)):.4f}")
+axes[0].set_ylabel("count (log scale)")
+plt.show()
+
+# %% [markdown]
+# With L1 a large share of the first-layer weights ends up below $10^{-3}$, a hundred times
+# smaller than a typical weight of the unpenalised network: whatever the data gives no strong
+# reason to keep is pulled to zero at a constant speed (train longer and more of them arrive).
+# Gradient descent does not land exactly on 0 — each step overshoots a little and the next
+# one pulls back — so these are zeros up to about one step size. With L2 hardly any weight is
+# that small, but the whole distribution is narrower than without a penalty: all weights
+# small, none of them zero.
+
+# %% [markdown]
+# ## 5. The three fixes side by side
+#
+# One table for the same network trained from the same starting weights: the lowest
+# validation loss and the epoch it was reached, how many epochs ran, and the validation loss
+# of the model each run leaves behind.
+
+# %%
+runs = {
+    "no regularization": (base_history, base_model),
+    "dropout 0.5": (dropout_history, dropout_model),
+    "early stopping (patience 5)": (early_history, early_model),
+    "L2 weight decay (1e-2)": (l2_history, l2_model),
+    "L1 penalty (1e-3)": (l1_history, l1_model),
+}
+print(f"{'':28s} {'best val loss':>13s} {'at epoch':>8s} {'epochs run':>10s} {'final model':>11s}")
+for name, (history, model) in runs.items():
+    val_ce = np.array(history.history["val_ce"])
+    final = model.evaluate(x_val, y_val, verbose=0, return_dict=True)["ce"]
+    print(f"{name:28s} {val_ce.min():13.3f} {int(np.argmin(val_ce)) + 1:8d} {len(val_ce):10d} {final:11.3f}")
+
+# %% [markdown]
+# Reading the table:
+# - without regularization, the model you are left with after the last epoch is clearly
+#   worse than the best one seen along the way;
+# - early stopping does not make the network any better — its best epoch is the same as the
+#   unregularized run's — but it stops there, saves the remaining epochs, and hands back the
+#   best model;
+# - dropout and the weight penalties change what the network learns: the validation loss
+#   stops climbing, so the final model is about as good as the best one. Dropout reaches the
+#   lowest validation loss here.
+#
+# The techniques combine: dropout or weight decay to make the network generalise, plus early
+# stopping to pick the epoch. Which coefficient (`rate`, $\lambda$) works best is itself chosen
+# on validation data — never on the test set, or the test score stops meaning anything.
+
+# %% [markdown]
+# ## Summary
+#
+# - Overfitting shows up as a validation loss that turns around and rises while the training
+#   loss keeps falling; the gap between them is what regularization shrinks.
+# - Inverted dropout zeroes each unit with probability `rate` during training and divides the
+#   survivors by `1 - rate`, so the mean is unchanged and inference is the identity. Keras
+#   passes `training=True` to `call` inside `fit` and `False` in `predict`/`evaluate`.
+# - Early stopping watches `val_loss`, stops after `patience` epochs without a new best, and
+#   with `restore_best_weights=True` returns the best epoch's weights. A callback does it by
+#   hand with `on_train_begin`, `on_epoch_end` (`get_weights`, `stop_training`) and
+#   `on_train_end` (`set_weights`).
+# - The L1 penalty $\lambda_1\sum|w|$ drives unneeded weights to zero (sparse); the L2 penalty
+#   $\lambda_2\sum w^2$ (weight decay) makes all weights small. In Keras they are
+#   `kernel_regularizer`s, and their current values are in `model.losses`.
+#
+# Next, lab 07 builds convolutional networks for images.
