@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from conftest import LABS, ROOT, answer_sources, write_submission
+from conftest import LABS, answer_sources, write_submission
 from course.cli import main
-from course.gradebook import Options, find_submissions, grade_folder
+from course.gradebook import find_submissions
 from course.grading import grade_notebook
 
 LAB = "lab01_perceptron"
@@ -104,3 +104,14 @@ def test_list_json_names_cells_points_and_objects(capsys):
     assert "MyDenseLayer" in lab01["objects"] and "AND_WEIGHTS" in lab01["objects"]
     assert sum(c["points"] for c in lab01["cells"]) == 10
     assert set(listing) == set(LABS)
+
+
+@pytest.mark.slow
+def test_check_a_folder_prints_one_table_with_a_total(tmp_path, capsys):
+    write_submission(LAB, tmp_path, LAB, answer_sources(LAB))
+    (tmp_path / "notes.txt").write_text("not a lab")
+    assert main(["check", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"{LAB}  ") and "score 10/10" in lines[0]
+    assert lines[-1] == "total  score 10/10"
+    assert main(["check", str(tmp_path / "nothing_here")]) == 2

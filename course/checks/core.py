@@ -56,6 +56,16 @@ def one_line(text: Any) -> str:
     return line if len(line) <= 200 else line[:197] + "..."
 
 
+def is_stub_error(error: BaseException) -> bool:
+    """True for the stub's bare ``NotImplementedError()``, even after Keras or
+    ``tf.function`` re-raised it with their own message (the original is in the chain)."""
+    while isinstance(error, NotImplementedError):
+        if not str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def attempt(
     function: Callable,
     *args: Any,
@@ -65,8 +75,10 @@ def attempt(
 ) -> Any:
     """Call student code and turn whatever goes wrong into one readable failure.
 
-    ``NotImplementedError`` becomes :class:`NotAttempted`; any other exception a
-    one-line :class:`CheckFailed`. Warnings and anything written to stderr are
+    The stub's bare ``NotImplementedError()`` becomes :class:`NotAttempted`; any
+    other exception (TensorFlow's "cannot convert a symbolic tensor" is a
+    ``NotImplementedError`` too) a one-line :class:`CheckFailed`, with only the
+    last line of a traced ``tf.function``'s long error. Warnings and anything written to stderr are
     captured (graders give zero to a check cell that writes to stderr).
 
     Args:
@@ -88,15 +100,16 @@ def attempt(
                 return function(*args, **kwargs)
     except CheckFailed:
         raise
-    except NotImplementedError:
-        raise not_attempted(label) from None
     except Exception as error:  # noqa: BLE001 - any student mistake becomes feedback
-        for text, hint in (hints or {}).items():
-            if text in str(error):
+        text = str(error)
+        if is_stub_error(error):
+            raise not_attempted(label) from None
+        for key, hint in (hints or {}).items():
+            if key in text:
                 raise CheckFailed(hint) from None
-        raise CheckFailed(
-            f"`{label}` raised {type(error).__name__}: {one_line(error)}"
-        ) from None
+        if "in user code:" in text:  # a traced tf.function's error: keep its last line
+            text = [line for line in text.splitlines() if line.strip()][-1]
+        raise CheckFailed(f"`{label}` raised {type(error).__name__}: {one_line(text)}") from None
 
 
 def require_defined(value: Any, name: str) -> None:

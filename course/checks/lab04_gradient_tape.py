@@ -21,7 +21,6 @@ from course.checks.core import (
     expect_close,
     expect_shape,
     is_close,
-    one_line,
     passed,
     to_numpy,
 )
@@ -32,31 +31,6 @@ def _tf():
     import tensorflow as tf  # noqa: PLC0415
 
     return tf
-
-
-def _call(function, *args, name: str, hints: dict[str, str] | None = None, **kwargs):
-    """``attempt`` for code that may run inside ``@tf.function``.
-
-    TensorFlow wraps errors raised while tracing in a long "in user code: File ..." text;
-    this keeps only its last line (the actual error) before it becomes the one-line failure.
-    """
-
-    def call(*call_args, **call_kwargs):
-        try:
-            return function(*call_args, **call_kwargs)
-        except (NotImplementedError, CheckFailed):
-            raise
-        except Exception as error:  # noqa: BLE001 - turned into feedback below
-            text = str(error)
-            if "in user code:" not in text:
-                raise
-            for key, hint in (hints or {}).items():
-                if key in text:
-                    raise CheckFailed(hint) from None
-            lines = [line.strip() for line in text.splitlines() if line.strip()]
-            raise CheckFailed(f"`{name}` raised {type(error).__name__}: {one_line(lines[-1])}") from None
-
-    return attempt(call, *args, name=name, hints=hints, **kwargs)
 
 
 # --- numerical_gradient -----------------------------------------------------------------------
@@ -134,7 +108,7 @@ def check_numerical_gradient(numerical_gradient, seed: int = 0) -> None:
     x = np.random.default_rng(seed).uniform(-2.0, 2.0, size=shape)
     x_given = x.copy()
     probe = _Probe(_smooth)
-    result = _call(numerical_gradient, probe, x_given, name="numerical_gradient", hints=NUMERICAL_HINTS)
+    result = attempt(numerical_gradient, probe, x_given, name="numerical_gradient", hints=NUMERICAL_HINTS)
     if not np.allclose(x_given, x, rtol=0, atol=1e-12):
         raise CheckFailed("numerical_gradient changed the x you passed in: after perturbing x[i], put "
                           "its original value back (or work on a copy of x).")
@@ -171,7 +145,7 @@ def check_numerical_gradient(numerical_gradient, seed: int = 0) -> None:
                  rtol=1e-5, atol=1e-6)
 
     h = 0.1  # for a cubic the central difference is exactly 3 x² + h²: the step must be used
-    cubic = _call(numerical_gradient, _Probe(_cubic), x.copy(), h=h, name="numerical_gradient",
+    cubic = attempt(numerical_gradient, _Probe(_cubic), x.copy(), h=h, name="numerical_gradient",
                   hints=NUMERICAL_HINTS)
     cubic = to_numpy(cubic, "numerical_gradient(f, x, h=0.1)")
     expect_shape(cubic, shape, "numerical_gradient(f, x, h=0.1)")
@@ -244,7 +218,7 @@ def check_gradient_descent(gradient_descent, seed: int = 0) -> None:
     loss, w0, learning_rate, num_steps = _descent_problem(seed)
     counting = _CountingLoss(loss)
     w0_given = w0.copy()
-    path = _call(gradient_descent, counting, w0_given, learning_rate, num_steps,
+    path = attempt(gradient_descent, counting, w0_given, learning_rate, num_steps,
                  name="gradient_descent", hints=DESCENT_HINTS)
     expect(np.array_equal(w0_given, w0), "gradient_descent changed the w0 you passed in: copy it into "
            "a new tf.Variable (w = tf.Variable(w0)) and update that.")
@@ -401,7 +375,7 @@ def check_train_step(train_step, seed: int = 0) -> None:
         loss_before, weights, grads = reference()
         frozen_before = [v.numpy() for v in frozen.weights]
         log.clear()
-        returned = _call(train_step, model, optimizer, loss_fn, x, y, name="train_step", hints=STEP_HINTS)
+        returned = attempt(train_step, model, optimizer, loss_fn, x, y, name="train_step", hints=STEP_HINTS)
         after = [v.numpy() for v in variables]
         if any(not np.array_equal(a, v.numpy()) for a, v in zip(frozen_before, frozen.weights)):
             raise CheckFailed("train_step changed a frozen layer (trainable=False): take the gradients "
@@ -472,7 +446,7 @@ def _loop_run(train_loop, seed: int, loop_seed: int):
     base = keras.losses.MeanSquaredError()
     before = float(base(y_train, model(x_train)))
     log.clear()  # keep only what the student's loop does
-    history = _call(train_loop, model=model, x_train=x_train, y_train=y_train, num_epochs=num_epochs,
+    history = attempt(train_loop, model=model, x_train=x_train, y_train=y_train, num_epochs=num_epochs,
                     batch_size=batch_size, optimizer=keras.optimizers.SGD(learning_rate=0.1),
                     loss_fn=_recording_loss(log, base), seed=loop_seed, name="train_loop",
                     hints=LOOP_HINTS)

@@ -83,9 +83,24 @@ def _size_cases(seed: int) -> list[tuple[int, int, int, int]]:
     return cases if seed == 0 else cases[4:]
 
 
+SIZE_MISTAKES = {  # message -> the wrong formula, as a function of (H, FH, P, S)
+    "the + 1 is missing: a filter as wide as the input still fits once, so it gives one output.":
+        lambda h, f, p, s: (h + 2 * p - f) // s,
+    "padding goes on both sides, so add 2P, not P.": lambda h, f, p, s: (h + p - f) // s + 1,
+    "padding makes the input bigger: add 2P to H, do not subtract it.":
+        lambda h, f, p, s: (h - 2 * p - f) // s + 1,
+    "the stride is ignored: divide (H + 2P - FH) by S before adding 1.": lambda h, f, p, s: h + 2 * p - f + 1,
+    "divide only (H + 2P - FH) by S, then add 1 (mind the brackets).": lambda h, f, p, s: (h + 2 * p - f + 1) // s,
+    "when the filter does not fit a whole number of strides, the last partial window is dropped, "
+    "so round down (//).": lambda h, f, p, s: -(-(h + 2 * p - f) // s) + 1,
+}
+
+
 def check_conv_output_size(conv_output_size, seed: int = 0) -> None:
     """conv_output_size(H, FH, P, S) = (H + 2P - FH) // S + 1, an int, as tf.nn.conv2d gives."""
-    for size, filter_size, padding, stride in _size_cases(seed):
+    cases = _size_cases(seed)
+    values, first_wrong = [], None
+    for size, filter_size, padding, stride in cases:
         call = f"conv_output_size({size}, {filter_size}, {padding}, {stride})"
         result = attempt(conv_output_size, size, filter_size, padding, stride, name="conv_output_size")
         expect(result is not None, f"{call} returned None: did you forget the `return`?")
@@ -93,31 +108,21 @@ def check_conv_output_size(conv_output_size, seed: int = 0) -> None:
         expect(value.size == 1, f"{call} should return one number, got {value.size}.")
         value = float(value[0])
         expected = _out_size(size, filter_size, padding, stride)
-        span = size + 2 * padding - filter_size
         if value == expected and not isinstance(result, (int, np.integer)):
             raise CheckFailed(f"{call} returned {result!r}, a {type(result).__name__}: return an int "
                               "(use // for the division) so the size can be used as an array dimension.")
-        if value == expected:
-            continue
-        mistakes = {
-            "forgot the + 1: a filter that fits exactly once still gives one output "
-            "(4 - 3 + 1 = 2 positions, not 1).": span // stride,
-            "the padding counts twice, once per side: use H + 2P - FH.": (size + padding - filter_size) // stride + 1,
-            "padding makes the input bigger: add 2P to H, do not subtract it.":
-                (size - 2 * padding - filter_size) // stride + 1,
-            "the stride is ignored: divide (H + 2P - FH) by S before adding 1.": span + 1,
-            "divide only (H + 2P - FH) by S, then add 1 (mind the brackets).": (span + 1) // stride,
-        }
-        for message, wrong in mistakes.items():
-            if value == wrong:
-                raise CheckFailed(f"{call} gave {value:g} but TensorFlow gives {expected}: you {message}")
-        if value == span / stride + 1 or value == np.ceil(span / stride) + 1:
-            raise CheckFailed(f"{call} gave {value:g} but TensorFlow gives {expected}: when the filter "
-                              "does not fit a whole number of strides, the last partial window is dropped, "
-                              "so round down (//).")
-        raise CheckFailed(f"{call} gave {value:g} but TensorFlow gives {expected}: "
-                          "use (H + 2P - FH) // S + 1.")
-    passed("conv_output_size gives (H + 2P - FH) // S + 1, the size tf.nn.conv2d produces")
+        if value != expected and first_wrong is None:
+            first_wrong = f"{call} gave {value:g} but TensorFlow gives {expected}"
+        values.append(value)
+    if first_wrong is None:
+        passed("conv_output_size gives (H + 2P - FH) // S + 1, the size tf.nn.conv2d produces")
+        return
+    for message, wrong in SIZE_MISTAKES.items():
+        if all(value == wrong(*case) for value, case in zip(values, cases)):
+            raise CheckFailed(f"{first_wrong}: {message}")
+    if all(value == (h + 2 * p - f) / s + 1 for value, (h, f, p, s) in zip(values, cases)):
+        raise CheckFailed(f"{first_wrong}: the last partial window is dropped, so round down with //.")
+    raise CheckFailed(f"{first_wrong}: use (H + 2P - FH) // S + 1.")
 
 
 # --- convolutions ---------------------------------------------------------------------------
@@ -126,12 +131,12 @@ def _conv_cases(seed: int) -> list[dict]:
     """Convolution cases: shapes, strides, paddings and channel counts, plus SAME/VALID twins."""
     rng = np.random.default_rng(seed)
     n = 2 + seed % 2
-    cases = [
-        dict(x=(n, 6, 7, 3), w=(3, 3, 3, 4), stride=1, padding=0, tf_padding="VALID"),
-        dict(x=(n, 7, 7, 2), w=(3, 3, 2, 2), stride=2, padding=1, tf_padding=None),  # C == K
+    cases = [  # the first case tells the shape mistakes apart; C == K and FH == FW expose swaps
+        dict(x=(n, 6, 7, 2), w=(3, 3, 2, 2), stride=1, padding=2, tf_padding=None),
+        dict(x=(n, 7, 7, 3), w=(3, 3, 3, 4), stride=2, padding=0, tf_padding="VALID"),
         dict(x=(1, 5, 6, 1), w=(2, 3, 1, 3), stride=1, padding=2, tf_padding=None),  # FH != FW
         dict(x=(n, 6, 6, 3), w=(3, 3, 3, 2), stride=1, padding=1, tf_padding="SAME"),
-        dict(x=(1, 8, 9, 2), w=(3, 3, 2, 3), stride=3, padding=0, tf_padding=None),  # floor case
+        dict(x=(1, 8, 9, 2), w=(3, 3, 2, 3), stride=3, padding=0, tf_padding=None),  # rounds down
         dict(x=(n, 7, 6, 1), w=(5, 5, 1, 2), stride=1, padding=2, tf_padding="SAME"),
     ]
     if seed:
