@@ -108,7 +108,7 @@ def cmd_check(args) -> int:
                 "runtime_s": round(sum(r.runtime_s for r in reports), 2),
                 "notebooks": [r.to_dict() for r in reports],
             }))
-    elif len(reports) > 1:
+    elif target.is_dir():
         print(f"total  score {sum(r.score for r in reports):g}/{sum(r.max_score for r in reports):g}")
     return 0
 

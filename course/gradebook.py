@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -191,7 +192,8 @@ def grade_folder(folder: Path, lab: Lab, out: Path, options: Options, jobs: int 
     protect = [Path(folder).resolve()]
     with tqdm(total=len(submissions), initial=len(results), unit="nb") as bar:
         if todo:
-            with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo)))) as pool:
+            workers = max(1, min(jobs, len(todo)))  # spawn: never fork a process with TF threads
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
                 futures = {pool.submit(grade_one, path, lab.id, options, protect): s for s, path in todo.items()}
                 for future in as_completed(futures):
                     student = futures[future]

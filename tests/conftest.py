@@ -33,19 +33,13 @@ def answer_sources(lab_id: str) -> dict[str, str]:
     return sources
 
 
-def write_submission(lab_id: str, folder: Path, name: str, answers: dict[str, str] | None = None,
-                     edit=None) -> Path:
-    """Write a student submission: the released lab with some answer cells filled in.
+def submission(lab_id: str, answers: dict[str, str] | None = None, edit=None) -> nbformat.NotebookNode:
+    """A student submission: the released lab with some answer cells filled in.
 
     Args:
         lab_id: which lab.
-        folder: where to write it.
-        name: file name without ``.ipynb``.
         answers: ``{grade_id: source}`` replacing answer cells.
         edit: optional function ``nb -> None`` applied last (to break or tamper with it).
-
-    Returns:
-        The notebook's path.
     """
     nb = read_notebook(ROOT / "labs" / f"{lab_id}.ipynb")
     for cell in nb.cells:
@@ -54,9 +48,14 @@ def write_submission(lab_id: str, folder: Path, name: str, answers: dict[str, st
             cell.source = answers[grade_id]
     if edit:
         edit(nb)
+    return nb
+
+
+def write_submission(lab_id: str, folder: Path, name: str, answers: dict[str, str] | None = None) -> Path:
+    """Write :func:`submission` to ``folder/name.ipynb`` and return the path."""
     path = Path(folder) / f"{name}.ipynb"
     path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
+    nbformat.write(submission(lab_id, answers), path)
     return path
 
 

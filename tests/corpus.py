@@ -14,11 +14,10 @@ from typing import Callable
 
 import nbformat
 
-from conftest import ROOT, answer_sources
-from course.labs import is_answer_cell, is_graded_cell, nbgrader_meta
+from conftest import answer_sources, submission
+from course.labs import is_graded_cell, nbgrader_meta
 
 LAB = "lab01_perceptron"
-RELEASED = ROOT / "labs" / f"{LAB}.ipynb"
 
 
 @dataclass
@@ -30,15 +29,8 @@ class Case:
 
 
 def notebook(answers: dict[str, str] | None = None, edit=None) -> bytes:
-    """The released lab with answer cells replaced, then ``edit(nb)`` applied."""
-    nb = nbformat.read(RELEASED, as_version=4)
-    for cell in nb.cells:
-        grade_id = nbgrader_meta(cell).get("grade_id")
-        if is_answer_cell(cell) and answers and grade_id in answers:
-            cell.source = answers[grade_id]
-    if edit:
-        edit(nb)
-    return nbformat.writes(nb).encode("utf-8")
+    """The released lab with answer cells replaced, then ``edit(nb)`` applied, as bytes."""
+    return nbformat.writes(submission(LAB, answers, edit)).encode("utf-8")
 
 
 def solved(**changes: str) -> dict[str, str]:
