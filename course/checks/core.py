@@ -139,6 +139,11 @@ def to_numpy(value: Any, what: str) -> np.ndarray:
         raise CheckFailed(f"{what} did not return numbers ({one_line(error)}).") from None
 
 
+def reference_sigmoid(z: Any) -> np.ndarray:
+    """The logistic function in float64 that never overflows, for checks to compare against."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
+
+
 def is_close(actual: np.ndarray, expected: Any, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
     """True when both arrays have the same shape and match within tolerance."""
     expected = np.asarray(expected, dtype=np.float64)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from course.checks.core import (
+    reference_sigmoid,
     CheckFailed,
     attempt,
     expect,
@@ -27,11 +28,6 @@ GATE_TABLES = {
     "OR_WEIGHTS": np.array([0, 1, 1, 1]),
     "NAND_WEIGHTS": np.array([1, 1, 1, 0]),
 }
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    """Reference logistic function (float64, no overflow)."""
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
 def _random(seed: int, shape: tuple, scale: float = 3.0) -> np.ndarray:
@@ -67,9 +63,9 @@ def _check_elementwise(function, name: str, reference, seed: int, mistakes: dict
 
 def check_sigmoid(sigmoid, seed: int = 0) -> None:
     """sigmoid(z) = 1 / (1 + exp(-z)), element-wise, any shape, values in (0, 1)."""
-    _check_elementwise(sigmoid, "sigmoid", _sigmoid, seed, {
+    _check_elementwise(sigmoid, "sigmoid", reference_sigmoid, seed, {
         "sigmoid(z) returns exp(-z) / (1 + exp(-z)), which is sigmoid(-z): the sign of z is flipped.":
-            lambda z: _sigmoid(-z),
+            lambda z: reference_sigmoid(-z),
         "sigmoid(z) looks like tanh: sigmoid squashes into (0, 1), not (-1, 1).": np.tanh,
         "sigmoid(z) returns 1 + exp(-z): take its reciprocal, 1 / (1 + exp(-z)).":
             lambda z: 1 + np.exp(-z),
@@ -80,7 +76,7 @@ def check_sigmoid(sigmoid, seed: int = 0) -> None:
 def check_tanh(tanh, seed: int = 0) -> None:
     """tanh(z), element-wise, any shape, values in (-1, 1)."""
     _check_elementwise(tanh, "tanh", np.tanh, seed, {
-        "tanh(z) looks like the sigmoid: tanh squashes into (-1, 1) and tanh(0) = 0.": _sigmoid,
+        "tanh(z) looks like the sigmoid: tanh squashes into (-1, 1) and tanh(0) = 0.": reference_sigmoid,
         "tanh(z) equals tanh(z / 2) = 2 * sigmoid(z) - 1: check the factor 2 in the exponent.":
             lambda z: np.tanh(z / 2),
     })
@@ -116,21 +112,21 @@ def check_perceptron(perceptron, seed: int = 0) -> None:
                           "(x @ w or np.dot(x, w)) before adding the bias.")
     expect_shape(result, (n,), f"perceptron(x, w, b) for x of shape {(n, d)} and w of shape {(d,)}")
     mistakes = {
-        "the bias is missing: add b to the weighted sum before the activation.": _sigmoid(x @ w),
-        "the bias is subtracted: the perceptron computes g(x @ w + b).": _sigmoid(x @ w - b),
+        "the bias is missing: add b to the weighted sum before the activation.": reference_sigmoid(x @ w),
+        "the bias is subtracted: the perceptron computes g(x @ w + b).": reference_sigmoid(x @ w - b),
         "wrong activation (tanh): this perceptron uses the sigmoid.": np.tanh(z),
         "wrong activation (ReLU): this perceptron uses the sigmoid.": np.maximum(0, z),
         "no non-linearity: pass the weighted sum plus bias through sigmoid.": z,
-        "the weights are ignored: multiply each input by its weight before summing.": _sigmoid(x.sum(1) + b),
+        "the weights are ignored: multiply each input by its weight before summing.": reference_sigmoid(x.sum(1) + b),
     }
     for message, wrong in mistakes.items():
         if is_close(result, wrong):
             raise CheckFailed(message)
-    expect_close(result, _sigmoid(z), "perceptron(x, w, b)")
+    expect_close(result, reference_sigmoid(z), "perceptron(x, w, b)")
     single = to_numpy(attempt(perceptron, x[0], w, b), "perceptron(x[0], w, b)")
     expect(single.size == 1, f"perceptron on one example of shape {(d,)} should give one number, "
                              f"got shape {single.shape}.")
-    expect_close(single.reshape(()), _sigmoid(z[0]), "perceptron on one example")
+    expect_close(single.reshape(()), reference_sigmoid(z[0]), "perceptron on one example")
     passed("perceptron computes sigmoid(x @ w + b) for one example and for a batch")
 
 
@@ -219,7 +215,7 @@ def check_my_dense_layer(MyDenseLayer, seed: int = 0) -> None:  # noqa: N803 - c
            "__init__, not in call.")
     z = x.astype(np.float64) @ W + b
     mistakes = {
-        "the bias is missing: add self.b to inputs @ self.W.": _sigmoid(x @ W),
+        "the bias is missing: add self.b to inputs @ self.W.": reference_sigmoid(x @ W),
         "wrong activation: MyDenseLayer uses the sigmoid (as in the lecture), not ReLU.": np.maximum(z, 0),
         "wrong activation: MyDenseLayer uses the sigmoid (as in the lecture), not tanh.": np.tanh(z),
         "no non-linearity: pass inputs @ W + b through a sigmoid.": z,
@@ -227,7 +223,7 @@ def check_my_dense_layer(MyDenseLayer, seed: int = 0) -> None:  # noqa: N803 - c
     for message, wrong in mistakes.items():
         if is_close(result, wrong, rtol=1e-4, atol=1e-5):
             raise CheckFailed(message)
-    expect_close(result, _sigmoid(z), "layer(inputs)", rtol=1e-4, atol=1e-5)
+    expect_close(result, reference_sigmoid(z), "layer(inputs)", rtol=1e-4, atol=1e-5)
 
     with tf.GradientTape() as tape:
         loss = tf.reduce_sum(layer(x))

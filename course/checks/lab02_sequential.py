@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from course.checks.core import (
+    reference_sigmoid,
     CheckFailed,
     attempt,
     expect,
@@ -31,10 +32,6 @@ def _relu(z: np.ndarray) -> np.ndarray:
     return np.maximum(z, 0.0)
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
 def _softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
@@ -44,8 +41,8 @@ def _identity(z: np.ndarray) -> np.ndarray:
     return z
 
 
-HIDDEN_ACTIVATIONS = {"relu": _relu, "none": _identity, "sigmoid": _sigmoid, "tanh": np.tanh}
-OUTPUT_ACTIVATIONS = {"none": _identity, "relu": _relu, "sigmoid": _sigmoid, "softmax": _softmax}
+HIDDEN_ACTIVATIONS = {"relu": _relu, "none": _identity, "sigmoid": reference_sigmoid, "tanh": np.tanh}
+OUTPUT_ACTIVATIONS = {"none": _identity, "relu": _relu, "sigmoid": reference_sigmoid, "softmax": _softmax}
 HIDDEN_MISTAKES = {
     "none": "the hidden layers have no activation: give them activation=\"relu\" "
             "(without it the whole stack is linear, see section 4).",
