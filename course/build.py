@@ -7,11 +7,15 @@ handed to nbgrader gives the same student notebook as ``course build``.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 
 import nbformat
 
 from course.labs import Lab, discover_labs, read_source
+
+RELEASE_ID = re.compile(r"[0-9a-f]{12}")
 
 
 def _preprocessors() -> list:
@@ -60,9 +64,43 @@ def render(nb: nbformat.NotebookNode) -> str:
     return nbformat.writes(nb, version=4) + "\n"
 
 
+def release_id(student: nbformat.NotebookNode) -> str:
+    """The release id of a student notebook: the first 12 hex digits of the sha256 of its
+    rendered text without ``metadata.course.release``.
+
+    Rebuilding an unchanged lab gives the same id; any change to what students receive
+    (prose, stubs, points, checksums) gives a new one. An existing release key is ignored,
+    so the id of a released notebook is the id it was released with.
+    """
+    nb = nbformat.from_dict(student)
+    course = nb.get("metadata", {}).get("course")
+    if isinstance(course, dict):
+        course.pop("release", None)
+    return hashlib.sha256(render(nb).encode("utf-8")).hexdigest()[:12]
+
+
+def notebook_release(nb: nbformat.NotebookNode) -> str | None:
+    """The release id stored in a notebook (``metadata.course.release``): 12 lowercase hex
+    digits, else None (a notebook built before release ids, or a tampered value)."""
+    metadata = nb.get("metadata") if isinstance(nb, dict) else None
+    course = metadata.get("course") if isinstance(metadata, dict) else None
+    release = course.get("release") if isinstance(course, dict) else None
+    return release if isinstance(release, str) and RELEASE_ID.fullmatch(release) else None
+
+
+def _release(instructor: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
+    """The instructor and student notebooks of one release, both carrying its release id."""
+    student = student_notebook(instructor)
+    release = release_id(student)
+    instructor = nbformat.from_dict(instructor)
+    for nb in (instructor, student):
+        nb.metadata.setdefault("course", {})["release"] = release
+    return instructor, student
+
+
 def expected_lab(lab: Lab) -> str:
-    """The text ``labs/<id>.ipynb`` must have for the lab's current source."""
-    return render(student_notebook(read_source(lab.source)))
+    """The text ``labs/<id>.ipynb`` must have for the lab's current source (with its release id)."""
+    return render(_release(read_source(lab.source))[1])
 
 
 def build(root: Path, check: bool = False, only: list[str] | None = None) -> list[str]:
@@ -77,7 +115,6 @@ def build(root: Path, check: bool = False, only: list[str] | None = None) -> lis
         The ids of the labs that were stale (with ``check``) or rewritten.
     """
     changed = []
-    (root / "labs").mkdir(exist_ok=True)
     for lab in discover_labs(root).values():
         if lab.source is None or (only and lab.id not in only):
             continue
@@ -86,6 +123,7 @@ def build(root: Path, check: bool = False, only: list[str] | None = None) -> lis
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             changed.append(lab.id)
             if not check:
+                target.parent.mkdir(exist_ok=True)
                 target.write_text(text, encoding="utf-8")
     return changed
 
@@ -94,7 +132,8 @@ def export_nbgrader_sources(root: Path, nbgrader_course: Path, only: list[str] |
     """Write each instructor notebook to ``<nbgrader_course>/source/<id>/<id>.ipynb``.
 
     ``nbgrader generate_assignment <id>`` run there produces the same student
-    notebook as ``course build``.
+    notebook as ``course build``: the source carries the release id
+    (``metadata.course.release``), which nbgrader passes through unchanged.
 
     Returns:
         The paths written.
@@ -105,6 +144,6 @@ def export_nbgrader_sources(root: Path, nbgrader_course: Path, only: list[str] |
             continue
         target = Path(nbgrader_course) / "source" / lab.id / f"{lab.id}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(render(read_source(lab.source)), encoding="utf-8")
+        target.write_text(render(_release(read_source(lab.source))[0]), encoding="utf-8")
         written.append(target)
     return written

@@ -20,7 +20,7 @@ def fail(message: str) -> int:
 
 def cmd_list(args) -> int:
     """Print the labs, their graded cells and graded objects."""
-    labs = discover_labs()
+    labs = discover_labs(find_course_root(args.course))
     if not labs:
         return fail("no course folder found (no solutions/ or labs/ here or above)")
     listing = [
@@ -46,7 +46,7 @@ def cmd_build(args) -> int:
     """Regenerate labs/ from solutions/ (or, with --check, report staleness)."""
     from course.build import build
 
-    root = find_course_root()
+    root = find_course_root(args.course)
     if root is None or not (root / "solutions").is_dir():
         return fail("no solutions/ folder found here or above")
     unknown = sorted(set(args.labs) - set(discover_labs(root)))
@@ -70,18 +70,52 @@ def cmd_build(args) -> int:
 
 
 def print_report(report) -> None:
-    """Print one notebook's report as a small table."""
+    """Print one notebook's report as a small table, then its incidents and notes."""
     print(f"{report.lab}  {report.notebook}  score {report.score:g}/{report.max_score:g}"
           f"  ({report.runtime_s:.1f} s)")
     width = max((len(c.grade_id) for c in report.cells), default=0)
     for c in report.cells:
         print(f"  {c.grade_id:<{width}}  {c.status:<13} {c.points:g}/{c.max_points:g}  {c.message}")
+    for incident in report.incidents:
+        print(f"  ! {incident.cell}: {incident.status}: {incident.message}")
+    for note in report.notes:
+        print(f"  note: {note}")
+
+
+def grading_options(args):
+    """The kernel limits and the sandbox chosen on the command line (warns when unboxed)."""
+    from course.grader.kernel import Limits
+    from course.grader.sandbox import choose
+
+    sandbox = choose(args.sandbox)
+    if args.sandbox == "auto" and not sandbox.boxed:
+        print(f"course: warning: {sandbox.reason}", file=sys.stderr)
+    return Limits(args.timeout, args.notebook_timeout, args.memory_limit), sandbox
+
+
+def resolve_lab(path: Path, nb, labs: dict, lab_id: str | None):
+    """Which lab a notebook belongs to: ``--lab``, its metadata, or its file name.
+
+    Raises:
+        NotebookError: the lab cannot be told, or is not part of the course.
+    """
+    from course.labs import notebook_lab_id
+
+    lab_id = lab_id or notebook_lab_id(nb) or path.stem
+    if lab_id not in labs:
+        known = ", ".join(labs) or "none found"
+        raise NotebookError(f"{path.name}: cannot tell which lab this is ({lab_id!r} is not a lab; "
+                            f"known labs: {known}); pass --lab")
+    return labs[lab_id]
 
 
 def cmd_check(args) -> int:
     """Grade one notebook, a solution source, or every lab in a folder."""
-    from course.grading import grade_notebook
+    from course.grader.engine import GradingInputs, grade_notebook
+    from course.grader.sandbox import SandboxError
+    from course.labs import read_notebook
 
+    labs = discover_labs(find_course_root(args.course))
     target = Path(args.notebook)
     if target.is_dir():
         paths = sorted([*target.glob("lab*.ipynb"), *target.glob("lab*.py")])
@@ -89,11 +123,17 @@ def cmd_check(args) -> int:
             return fail(f"{target}: no lab notebooks (lab*.ipynb) or sources (lab*.py) in this folder")
     else:
         paths = [target]
+    try:
+        limits, sandbox = grading_options(args)
+    except SandboxError as error:
+        return fail(str(error))
     reports = []
     for path in paths:
         try:
-            reports.append(grade_notebook(path, args.lab, args.timeout, args.notebook_timeout,
-                                          args.memory_limit))
+            nb = read_notebook(path)
+            lab = resolve_lab(path, nb, labs, args.lab)
+            inputs = GradingInputs.from_lab(lab, protect=[path.parent.resolve()])
+            reports.append(grade_notebook(path, inputs, limits, sandbox))
         except NotebookError as error:
             return fail(str(error))
         if not args.json:
@@ -115,22 +155,29 @@ def cmd_check(args) -> int:
 
 def cmd_grade(args) -> int:
     """Grade a folder of submissions into a CSV gradebook."""
-    from course.gradebook import Options, grade_folder
+    from course.grader.engine import GradingInputs
+    from course.grader.gradebook import Options, grade_folder
+    from course.grader.sandbox import SandboxError
 
-    labs = discover_labs()
+    labs = discover_labs(find_course_root(args.course))
     if args.lab not in labs:
         return fail(f"unknown lab {args.lab!r} (known: {', '.join(labs) or 'none found'})")
-    if not Path(args.submissions).is_dir():
-        return fail(f"{args.submissions}: not a folder")
-    options = Options(args.timeout, args.notebook_timeout, args.memory_limit)
-    results = grade_folder(Path(args.submissions), labs[args.lab], Path(args.out), options,
-                           args.jobs, Path(args.feedback) if args.feedback else None, args.regrade)
+    submissions = Path(args.submissions)
+    if not submissions.is_dir():
+        return fail(f"{submissions}: not a folder")
+    try:
+        limits, sandbox = grading_options(args)
+    except SandboxError as error:
+        return fail(str(error))
+    inputs = GradingInputs.from_lab(labs[args.lab], protect=[submissions.resolve()], hide=[submissions.resolve()])
+    results = grade_folder(submissions, inputs, Path(args.out), Options(limits, sandbox), args.jobs,
+                           Path(args.feedback) if args.feedback else None, args.regrade)
     print(f"graded {len(results)} submission(s) into {args.out}")
     return 0
 
 
 def cmd_doctor(args) -> int:
-    """Print versions, devices and data availability."""
+    """Print versions, devices, data availability and the grading sandbox."""
     from course.doctor import print_report as print_doctor
 
     print_doctor()
@@ -139,13 +186,20 @@ def cmd_doctor(args) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    from course.grading import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY_LIMIT_GB, DEFAULT_NOTEBOOK_TIMEOUT
+    from course.grader.kernel import Limits
+    from course.grader.sandbox import MODES
 
+    defaults = Limits()
     top = argparse.ArgumentParser(prog="course", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
 
+    def course_option(p):
+        p.add_argument("--course", metavar="DIR", help="the course folder (default: $COURSE_ROOT, or the "
+                       "nearest folder with solutions/ or labs/ at or above the working directory)")
+
     p = sub.add_parser("list", help="the labs, their graded cells and objects")
     p.add_argument("--json", action="store_true", help="print JSON")
+    course_option(p)
     p.set_defaults(run=cmd_list)
 
     p = sub.add_parser("build", help="regenerate labs/ from solutions/")
@@ -154,23 +208,27 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--nbgrader", metavar="COURSE_DIR",
                    help="instead, write the instructor notebooks to COURSE_DIR/source/<lab>/ "
                         "for nbgrader generate_assignment")
+    course_option(p)
     p.set_defaults(run=cmd_build)
 
-    def timeouts(p, lab_required=False):
+    def grading(p, lab_required=False):
+        course_option(p)
         p.add_argument("--lab", required=lab_required, help="the lab id" +
                        ("" if lab_required else " (default: from the notebook)"))
-        p.add_argument("--timeout", type=float, default=DEFAULT_CELL_TIMEOUT,
-                       help=f"seconds one cell may run (default {DEFAULT_CELL_TIMEOUT})")
-        p.add_argument("--notebook-timeout", type=float, default=DEFAULT_NOTEBOOK_TIMEOUT,
-                       help=f"seconds a whole notebook may run (default {DEFAULT_NOTEBOOK_TIMEOUT})")
-        p.add_argument("--memory-limit", type=float, default=DEFAULT_MEMORY_LIMIT_GB, metavar="GB",
-                       help=f"address-space limit of the kernel in GB, 0 for none "
-                            f"(default {DEFAULT_MEMORY_LIMIT_GB})")
+        p.add_argument("--timeout", type=float, default=defaults.cell_timeout,
+                       help=f"seconds one cell may run (default {defaults.cell_timeout:g})")
+        p.add_argument("--notebook-timeout", type=float, default=defaults.notebook_timeout,
+                       help=f"seconds a whole notebook may run (default {defaults.notebook_timeout:g})")
+        p.add_argument("--memory-limit", type=float, default=defaults.memory_gb, metavar="GB",
+                       help=f"memory the kernel may allocate, in GB, 0 for no limit (default {defaults.memory_gb:g})")
+        p.add_argument("--sandbox", choices=MODES, default="auto",
+                       help="run each kernel in a bubblewrap box: auto (when it works here), bwrap "
+                            "(required), none (default auto)")
 
     p = sub.add_parser("check", help="grade one notebook, solution source, or folder of labs")
     p.add_argument("notebook", help="a .ipynb, a solutions/*.py source, or a folder")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    timeouts(p)
+    grading(p)
     p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("grade", help="grade a folder of submissions into a CSV")
@@ -179,10 +237,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     p.add_argument("--feedback", metavar="DIR", help="write one <student>.md feedback file per student")
     p.add_argument("--regrade", action="store_true", help="ignore results cached from earlier runs")
-    timeouts(p, lab_required=True)
+    grading(p, lab_required=True)
     p.set_defaults(run=cmd_grade)
 
-    p = sub.add_parser("doctor", help="versions, devices and data availability")
+    p = sub.add_parser("doctor", help="versions, devices, data and the grading sandbox")
     p.set_defaults(run=cmd_doctor)
     return top
 

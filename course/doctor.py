@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import sys
 
+from course.grader.sandbox import choose
 from course.quiet import import_keras_quietly, silenced_stderr
 
 
@@ -32,6 +33,7 @@ def report() -> list[tuple[str, str]]:
     ]
     for what, finding in data.availability().items():
         lines.append((what, finding))
+    lines.append(("sandbox", choose("auto").reason))
     return lines
 
 

@@ -39,20 +39,24 @@ class NotebookError(ValueError):
         return type(self), (str(self), self.status)
 
 
-def find_course_root(start: Path | None = None) -> Path | None:
-    """Find the course folder: ``$COURSE_ROOT``, else the nearest folder holding
-    ``solutions/`` or ``labs/`` at or above ``start``, then the working directory,
-    then this package's own checkout.
+def find_course_root(explicit: Path | None = None) -> Path | None:
+    """Find the course folder once, for a command: ``explicit`` (``--course``),
+    else ``$COURSE_ROOT``, else the nearest folder holding ``solutions/`` or
+    ``labs/`` at or above the working directory, else this package's own checkout.
+
+    The submissions' folder is never searched: a stray ``labs/`` above it must
+    not decide which course grades them.
 
     Returns:
         The folder, or None when no course folder can be found.
     """
+    if explicit is not None:
+        return Path(explicit).resolve()
     if os.environ.get("COURSE_ROOT"):
         return Path(os.environ["COURSE_ROOT"]).resolve()
-    here = Path(start or Path.cwd()).resolve()
     cwd = Path.cwd().resolve()
     checkout = Path(__file__).resolve().parent.parent
-    for folder in [here, *here.parents, cwd, *cwd.parents, checkout]:
+    for folder in [cwd, *cwd.parents, checkout]:
         if (folder / "solutions").is_dir() or (folder / "labs").is_dir():
             return folder
     return None
@@ -118,22 +122,39 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         raise NotebookError(f"{path.name}: larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; clear its outputs")
     if path.suffix == ".py":
         return read_source(path)
-    text = path.read_bytes().decode("utf-8", errors="replace")
+    return parse_notebook(path.read_bytes(), path.name)
+
+
+def parse_notebook(data: bytes, name: str) -> nbformat.NotebookNode:
+    """Parse a ``.ipynb`` file's bytes (non-UTF-8 bytes are replaced).
+
+    Args:
+        data: the file's content.
+        name: how to name the file in errors.
+
+    Raises:
+        NotebookError: too large, not JSON, or not a notebook.
+    """
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(f"{name}: larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; clear its outputs")
+    text = data.decode("utf-8", errors="replace")
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        raise NotebookError(f"{path.name}: not a notebook (the file is not valid JSON)") from None
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        raise NotebookError(f"{path.name}: not a notebook (no list of cells)")
+        content = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise NotebookError(f"{name}: not a notebook (the file is not valid JSON)") from None
+    if not isinstance(content, dict) or not isinstance(content.get("cells"), list):
+        raise NotebookError(f"{name}: not a notebook (no list of cells)")
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as error:  # noqa: BLE001 - any malformed notebook becomes one line
-        raise NotebookError(f"{path.name}: not a notebook nbformat can read ({type(error).__name__})") from None
+        raise NotebookError(f"{name}: not a notebook nbformat can read ({type(error).__name__})") from None
     for cell in nb.cells:
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
-            raise NotebookError(f"{path.name}: not a notebook (a cell has no valid cell_type)")
+            raise NotebookError(f"{name}: not a notebook (a cell has no valid cell_type)")
         if not isinstance(cell.get("source", ""), str):
             cell["source"] = "".join(cell["source"]) if isinstance(cell["source"], list) else ""
+        if not isinstance(cell.get("metadata", {}), dict):
+            cell["metadata"] = nbformat.NotebookNode()
     return nb
 
 
