@@ -3,7 +3,7 @@
 Each lab's solution source (``solutions/labNN_*.py``) is run two ways, each in a
 fresh Jupyter kernel:
 
-- **graded**: ``course.grading.grade_notebook``, exactly what ``course check`` does
+- **graded**: ``course.grader.engine.grade_notebook``, exactly what ``course check`` does
   (instructor cells, hidden tests, the integrity guard, the report);
 - **bare**: the same instructor notebook (``course.labs.read_source``) executed
   top to bottom by ``nbclient`` with nothing added.
@@ -68,10 +68,14 @@ def children_usage() -> dict:
 
 def graded_run(source: Path, cell_timeout: float) -> dict:
     """Grade a solution source the way ``course check`` does."""
-    from course.grading import grade_notebook  # noqa: PLC0415
+    from course.grader.engine import GradingInputs, grade_notebook  # noqa: PLC0415
+    from course.grader.kernel import Limits  # noqa: PLC0415
+    from course.grader.sandbox import choose  # noqa: PLC0415
+    from course.labs import discover_labs  # noqa: PLC0415
 
     start = time.perf_counter()
-    report = grade_notebook(source, cell_timeout=cell_timeout)
+    inputs = GradingInputs.from_lab(discover_labs(source.parent.parent)[source.stem])
+    report = grade_notebook(source, inputs, Limits(cell_timeout=cell_timeout), choose("auto"))
     wall = time.perf_counter() - start
     return {
         "wall_s": round(wall, 2),
@@ -86,7 +90,7 @@ def bare_run(source: Path, cell_timeout: float) -> dict:
     from nbclient import NotebookClient  # noqa: PLC0415
     from nbclient.exceptions import CellExecutionError  # noqa: PLC0415
 
-    from course.grading import KERNEL_ENV  # noqa: PLC0415
+    from course.grader.kernel import PrivateFolder, kernel_env  # noqa: PLC0415
     from course.labs import read_source  # noqa: PLC0415
 
     nb = read_source(source)
@@ -96,7 +100,7 @@ def bare_run(source: Path, cell_timeout: float) -> dict:
                                 record_timing=True, resources={"metadata": {"path": workdir}})
         start = time.perf_counter()
         try:
-            client.execute(env={**os.environ, **KERNEL_ENV}, stderr=subprocess.DEVNULL)
+            client.execute(env=kernel_env(PrivateFolder(Path(workdir))), stderr=subprocess.DEVNULL)
         except CellExecutionError as exc:
             text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()
             error = text.splitlines()[-1][:200] if text else "a cell raised an error"

@@ -169,7 +169,10 @@ def cmd_grade(args) -> int:
         limits, sandbox = grading_options(args)
     except SandboxError as error:
         return fail(str(error))
-    inputs = GradingInputs.from_lab(labs[args.lab], protect=[submissions.resolve()], hide=[submissions.resolve()])
+    try:
+        inputs = GradingInputs.from_lab(labs[args.lab], protect=[submissions.resolve()], hide=[submissions.resolve()])
+    except NotebookError as error:
+        return fail(f"cannot read the instructor's lab: {error}")
     results = grade_folder(submissions, inputs, Path(args.out), Options(limits, sandbox), args.jobs,
                            Path(args.feedback) if args.feedback else None, args.regrade)
     print(f"graded {len(results)} submission(s) into {args.out}")

@@ -10,7 +10,7 @@ import subprocess
 import nbformat
 import pytest
 
-from conftest import LABS, ROOT
+from helpers import LABS, ROOT
 from course.build import build, expected_lab, export_nbgrader_sources, notebook_release, release_id, render
 from course.cli import main
 

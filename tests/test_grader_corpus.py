@@ -1,42 +1,66 @@
-"""`course grade` on a folder mixing good, partial, broken and hostile submissions:
-one row per student, each with the status and score it must get."""
+"""`course grade` on a folder mixing honest, partial, broken and hostile submissions:
+one row per student, each with the status and score it must get, and no row
+affected by any other submission."""
 
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 
-from conftest import LABS
-from corpus import CASES, LAB
-from course.gradebook import Options, grade_folder
+from corpus import CASES, HONEST, LAB, PARTIAL_AND_BROKEN
+from course.grader.engine import GradingInputs
+from course.grader.gradebook import Options, grade_folder
+from course.grader.kernel import Limits
+from helpers import LABS, SANDBOX
 
-OPTIONS = Options(cell_timeout=20, notebook_timeout=300, memory_limit_gb=8)
+OPTIONS = Options(Limits(cell_timeout=20, notebook_timeout=300, memory_gb=8), SANDBOX)
+DISRUPTIVE = ["os_exit", "segfault", "kill_own_group", "answer_cell_hangs", "fill_the_disk", "out_of_memory",
+              "signal_to_parent_caught"]
+BYSTANDERS = ["correct", "partial", "blank", "wrong_sigmoid"]
+
+
+def grade_cases(folder: Path, names: list[str], out: Path, jobs: int, **kwargs) -> dict[str, dict]:
+    """Write the named cases into ``folder``, grade them, and return the rows by student."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for case in CASES:
+        if case.name in names:
+            (folder / f"{case.name}.ipynb").write_bytes(case.build())
+    inputs = GradingInputs.from_lab(LABS[LAB], protect=[folder], hide=[folder])
+    grade_folder(folder, inputs, out, OPTIONS, jobs=jobs, **kwargs)
+    with open(out, newline="", encoding="utf-8") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
 
 
 @pytest.fixture(scope="module")
 def gradebook(tmp_path_factory):
     """Grade the whole corpus once, two submissions at a time."""
     folder = tmp_path_factory.mktemp("submissions")
-    for case in CASES:
-        (folder / f"{case.name}.ipynb").write_bytes(case.build())
     out = tmp_path_factory.mktemp("grades") / "gradebook.csv"
     feedback = out.parent / "feedback"
-    results = grade_folder(folder, LABS[LAB], out, OPTIONS, jobs=2, feedback=feedback)
-    with open(out, newline="", encoding="utf-8") as handle:
-        rows = {row["student"]: row for row in csv.DictReader(handle)}
-    return {"folder": folder, "out": out, "rows": rows, "results": results, "feedback": feedback}
+    rows = grade_cases(folder, [c.name for c in CASES], out, jobs=2, feedback=feedback)
+    return {"folder": folder, "out": out, "rows": rows, "feedback": feedback}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_each_submission_gets_its_status_and_score(gradebook, case):
     row = gradebook["rows"][case.name]
-    assert row["status"].split(":")[0] == case.status, row["status"]
+    assert row["status"].startswith(case.status), row["status"]
     assert float(row["score"]) == case.score, row
     assert float(row["max_score"]) == 10  # always the instructor's, whatever the notebook claims
-    if case.status not in ("graded",):
+    assert case.note in row["notes"], row["notes"]
+    if case.status != "graded":
         assert len(row["status"]) > len(case.status) + 5, "the status says why"
+
+
+@pytest.mark.slow
+def test_an_honest_class_gets_full_marks_and_no_tampering(gradebook):
+    honest = {c.name: gradebook["rows"][c.name] for c in HONEST}
+    assert {name: (row["score"], row["status"]) for name, row in honest.items()} == {
+        name: ("10", "graded") for name in honest}
+    assert not any("tamper" in row["status"] for c in PARTIAL_AND_BROKEN for row in [gradebook["rows"][c.name]])
 
 
 @pytest.mark.slow
@@ -44,7 +68,7 @@ def test_gradebook_has_one_row_per_student_and_the_contract_columns(gradebook):
     with open(gradebook["out"], newline="", encoding="utf-8") as handle:
         header = next(csv.reader(handle))
     graded_ids = [c.grade_id for c in LABS[LAB].graded_cells()]
-    assert header == ["student", "score", "max_score", "status", "runtime_s", *graded_ids]
+    assert header == ["student", "score", "max_score", "status", "runtime_s", "notes", *graded_ids]
     assert sorted(gradebook["rows"]) == sorted(c.name for c in CASES)
     partial = gradebook["rows"]["partial"]
     assert [partial[g] for g in graded_ids] == ["1", "2", "0", "1", "0", "0"]
@@ -55,6 +79,8 @@ def test_feedback_files_are_readable_and_hide_hidden_tests(gradebook):
     text = (gradebook["feedback"] / "partial.md").read_text(encoding="utf-8")
     assert "Score: 4 / 10" in text and "| check_tanh | not_attempted |" in text
     assert "seed=7" not in text and "HIDDEN" not in text
+    noted = (gradebook["feedback"] / "edited_points.md").read_text(encoding="utf-8")
+    assert "Score: 10 / 10" in noted and "its nbgrader metadata was edited (points)" in noted
     broken = (gradebook["feedback"] / "not_json.md").read_text(encoding="utf-8")
     assert "could not be graded" in broken and "not valid JSON" in broken
 
@@ -62,8 +88,21 @@ def test_feedback_files_are_readable_and_hide_hidden_tests(gradebook):
 @pytest.mark.slow
 def test_rerunning_gives_the_same_csv_without_regrading(gradebook, monkeypatch):
     before = gradebook["out"].read_bytes()
-    calls = []
-    monkeypatch.setattr("course.gradebook.grade_one", lambda *a: calls.append(a))
-    grade_folder(gradebook["folder"], LABS[LAB], gradebook["out"], OPTIONS, jobs=2)
-    assert calls == []  # every result came from the cache
+    started = []
+    monkeypatch.setattr("course.grader.gradebook.grade_in_worker", lambda job: started.append(job))
+    inputs = GradingInputs.from_lab(LABS[LAB], protect=[gradebook["folder"]], hide=[gradebook["folder"]])
+    grade_folder(gradebook["folder"], inputs, gradebook["out"], OPTIONS, jobs=2)
+    assert started == []  # every result came from the cache: no worker was started
     assert gradebook["out"].read_bytes() == before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", [1, 4])
+def test_disruptive_submissions_change_no_other_row(tmp_path, gradebook, jobs):
+    rows = grade_cases(tmp_path / "class", BYSTANDERS + DISRUPTIVE, tmp_path / "mixed.csv", jobs=jobs)
+    assert sorted(rows) == sorted(BYSTANDERS + DISRUPTIVE)
+    columns = ["score", "status", "notes", *[c.grade_id for c in LABS[LAB].graded_cells()]]
+    for student in BYSTANDERS:  # graded exactly as in the batch without the disruptive ones
+        assert [rows[student][c] for c in columns] == [gradebook["rows"][student][c] for c in columns]
+    for student in DISRUPTIVE:
+        assert rows[student]["status"].split(":")[0] == gradebook["rows"][student]["status"].split(":")[0]

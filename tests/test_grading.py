@@ -7,10 +7,9 @@ import json
 
 import pytest
 
-from conftest import LABS, answer_sources, write_submission
 from course.cli import main
-from course.gradebook import find_submissions
-from course.grading import grade_notebook
+from course.grader.gradebook import find_submissions
+from helpers import LABS, answer_sources, grade, write_submission
 
 LAB = "lab01_perceptron"
 
@@ -51,7 +50,7 @@ def test_check_exits_2_for_an_unknown_lab_and_a_missing_file(tmp_path, capsys):
 def test_lab_comes_from_metadata_not_file_name(tmp_path):
     answers = answer_sources(LAB)
     notebook = write_submission(LAB, tmp_path, "alice", {"sigmoid": answers["sigmoid"]})
-    report = grade_notebook(notebook)
+    report = grade(notebook)
     assert report.lab == LAB and report.score == 1
 
 
@@ -60,7 +59,7 @@ def test_notebook_timeout_stops_a_notebook_that_resists_interrupts(tmp_path):
     stubborn = ("def relu(z):\n    while True:\n        try:\n            while True:\n                pass\n"
                 "        except KeyboardInterrupt:\n            pass")
     notebook = write_submission(LAB, tmp_path, "stubborn", {**answer_sources(LAB), "relu": stubborn})
-    report = grade_notebook(notebook, cell_timeout=10, notebook_timeout=40)
+    report = grade(notebook, cell_timeout=10, notebook_timeout=40)
     statuses = {c.grade_id: c.status for c in report.cells}
     assert statuses["check_sigmoid"] == "passed"
     assert statuses["check_relu"] == "timeout" and statuses["check_MyDenseLayer"] == "timeout"
@@ -115,3 +114,46 @@ def test_check_a_folder_prints_one_table_with_a_total(tmp_path, capsys):
     assert lines[0].startswith(f"{LAB}  ") and "score 10/10" in lines[0]
     assert lines[-1] == "total  score 10/10"
     assert main(["check", str(tmp_path / "nothing_here")]) == 2
+
+
+@pytest.mark.slow
+def test_inputs_are_read_once_so_deleting_the_course_mid_batch_changes_nothing(tmp_path):
+    import shutil
+
+    from course.grader.engine import GradingInputs
+    from course.grader.gradebook import Options, grade_folder
+    from course.grader.kernel import Limits
+    from course.labs import discover_labs
+    from helpers import ROOT, SANDBOX
+
+    course_folder = tmp_path / "course"
+    for sub, name in (("solutions", f"{LAB}.py"), ("labs", f"{LAB}.ipynb")):
+        (course_folder / sub).mkdir(parents=True)
+        shutil.copy(ROOT / sub / name, course_folder / sub / name)
+    inputs = GradingInputs.from_lab(discover_labs(course_folder)[LAB])
+    shutil.rmtree(course_folder)  # what a hostile notebook would do, if it could reach the folder
+    submissions = tmp_path / "submissions"
+    write_submission(LAB, submissions, "ann", answer_sources(LAB))
+    write_submission(LAB, submissions, "bob")
+    out = tmp_path / "grades.csv"
+    grade_folder(submissions, inputs, out, Options(Limits(), SANDBOX), jobs=2)
+    rows = {r["student"]: r for r in csv.DictReader(out.open())}
+    assert [(rows[s]["score"], rows[s]["status"]) for s in ("ann", "bob")] == [("10", "graded"), ("0", "graded")]
+
+
+@pytest.mark.slow
+def test_a_stray_labs_folder_above_the_submissions_does_not_choose_the_course(tmp_path, monkeypatch, capsys):
+    from helpers import ROOT
+
+    stray = tmp_path / "stray"
+    (stray / "labs").mkdir(parents=True)
+    (stray / "labs" / f"{LAB}.ipynb").write_text("{}")  # not even a notebook
+    write_submission(LAB, stray / "submissions", "ann", answer_sources(LAB))
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "grades.csv"
+    assert main(["grade", str(stray / "submissions"), "--lab", LAB, "--out", str(out)]) == 0
+    assert next(csv.DictReader(out.open()))["score"] == "10"
+    capsys.readouterr()
+    assert main(["grade", str(stray / "submissions"), "--lab", LAB, "--out", str(out), "--course", str(stray)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read the instructor's lab" in err and "not a notebook" in err and err.count("\n") == 1

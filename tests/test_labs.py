@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import LABS, ROOT, graded
+from helpers import LABS, ROOT, graded
 from course.build import expected_lab
 from course.labs import is_graded_cell, read_notebook
 

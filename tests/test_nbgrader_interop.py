@@ -8,9 +8,11 @@ import subprocess
 
 import pytest
 
-from conftest import LABS, ROOT, answer_sources, write_submission
 from course.build import export_nbgrader_sources
-from course.gradebook import Options, grade_folder
+from course.grader.engine import GradingInputs
+from course.grader.gradebook import Options, grade_folder
+from course.grader.kernel import Limits
+from helpers import LABS, ROOT, SANDBOX, answer_sources, write_submission
 
 LAB = "lab01_perceptron"
 
@@ -34,7 +36,7 @@ def test_nbgrader_autograde_agrees_with_course_grade(tmp_path):
         nbgrader_scores = {s: gradebook.find_submission(LAB, s).score for s in ("correct", "blank", "partial")}
 
     out = tmp_path / "course.csv"
-    grade_folder(tmp_path, LABS[LAB], out, Options(60, 600, 8))
+    grade_folder(tmp_path, GradingInputs.from_lab(LABS[LAB], protect=[tmp_path]), out, Options(Limits(), SANDBOX))
     course_scores = {row["student"]: float(row["score"]) for row in csv.DictReader(out.open())}
 
     assert nbgrader_scores == {"correct": 10, "blank": 0, "partial": 5}

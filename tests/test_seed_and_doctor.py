@@ -12,6 +12,7 @@ import tensorflow as tf
 
 import course
 from course.cli import main
+from helpers import SANDBOX
 
 
 def draw(seed: int) -> tuple:
@@ -42,11 +43,12 @@ def test_doctor_reports_versions_devices_and_data(capsys):
     findings = dict(line.split("  ", 1) for line in out.splitlines())  # "what<padding>  finding"
     findings = {what.strip(): finding.strip() for what, finding in findings.items()}
     assert list(findings) == ["python", "tensorflow", "keras", "devices", "gpu",
-                              "pass/fail data", "MNIST 5k subset", "full MNIST"]
+                              "pass/fail data", "MNIST 5k subset", "full MNIST", "sandbox"]
     assert findings["tensorflow"] == version("tensorflow")
     assert findings["keras"].startswith(f"{version('keras')} (backend: tensorflow)")
     gpus = len(tf.config.list_physical_devices("GPU"))
     assert findings["gpu"].startswith(f"{gpus} GPU(s)" if gpus else "no GPU found")
+    assert findings["sandbox"] == SANDBOX.reason or SANDBOX.kind == "bwrap" and "bubblewrap works" in findings["sandbox"]
 
 
 def test_environment_line_names_the_device():

@@ -214,7 +214,7 @@ def grade_notebook(path: Path, inputs: GradingInputs, limits: Limits, sandbox: S
         private = PrivateFolder(Path(folder))
         key_file = private / "work" / ".guard-key"
         key_file.write_bytes(key)
-        nb = integrity.with_guard(merged, str(key_file), list(inputs.protected))
+        nb = integrity.with_guard(merged, str(key_file), list(inputs.protected), str(private.root))
         run = run_cells(nb, private, limits, sandbox, [Path(h) for h in inputs.hidden])
     guard = integrity.read_guard(nb, key)
     flagged = {check: answers.findings[answer] for answer, checks in owners.items()

@@ -30,7 +30,7 @@ from course.grader.kernel import Limits
 from course.grader.results import Report, RowStatus
 from course.grader.sandbox import Sandbox
 from course.grader.worker import Job, from_record, grade_in_worker, result_record
-from course.labs import MAX_NOTEBOOK_BYTES, NotebookError
+from course.labs import MAX_NOTEBOOK_BYTES, NotebookError, is_graded_cell, nbgrader_meta
 
 VERSIONED = ("tensorflow", "keras", "numpy", "nbclient", "jupyter_client", "ipykernel", "ipython")
 CACHE_FORMAT = 2
@@ -74,12 +74,15 @@ def row_status(result: Report | NotebookError) -> str:
     return result.row_status()
 
 
+def lab_points(inputs: GradingInputs) -> list[tuple[str, float]]:
+    """``[(grade_id, points)]`` of the lab's graded cells, in order, from the instructor's notebook."""
+    return [(nbgrader_meta(c)["grade_id"], float(nbgrader_meta(c).get("points", 0)))
+            for c in inputs.instructor_notebook().cells if is_graded_cell(c)]
+
+
 def gradebook_rows(results: dict[str, Report | NotebookError], inputs: GradingInputs) -> tuple[list[str], list[list]]:
     """The CSV header and one row per student; ``max_score`` from the instructor's version."""
-    from course.labs import is_graded_cell, nbgrader_meta
-
-    graded = [(nbgrader_meta(c)["grade_id"], float(nbgrader_meta(c).get("points", 0)))
-              for c in inputs.instructor_notebook().cells if is_graded_cell(c)]
+    graded = lab_points(inputs)
     max_score = sum(points for _, points in graded)
     header = ["student", "score", "max_score", "status", "runtime_s", "notes", *[g for g, _ in graded]]
     rows = []
@@ -163,11 +166,16 @@ def entry_check(key: str, record: dict) -> str:
     return hashlib.sha256((key + json.dumps(record, sort_keys=True)).encode()).hexdigest()
 
 
-def load_cache(path: Path, grade_ids: set[str], warn) -> dict[str, Report | NotebookError]:
+def load_cache(path: Path, lab_points: dict[str, float], warn) -> dict[str, Report | NotebookError]:
     """Read cached results; a corrupt or edited cache is ignored with one warning.
 
+    Args:
+        path: the cache file.
+        lab_points: ``{grade_id: points}`` of the lab's graded cells.
+        warn: called with each one-line warning.
+
     An entry is used only when its checksum matches and its report is
-    consistent with the lab (the same graded cells, points within their maximum).
+    consistent with the lab (the same graded cells and maximum points, points within them).
     """
     if not path.exists():
         return {}
@@ -176,16 +184,18 @@ def load_cache(path: Path, grade_ids: set[str], warn) -> dict[str, Report | Note
         if data.get("format") != CACHE_FORMAT:
             raise ValueError("another format")
         entries = data["entries"]
+        if not isinstance(entries, dict):
+            raise TypeError("entries")
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         warn(f"course: ignoring the unreadable grading cache {path.name}; everything is graded again")
         return {}
     cached, rejected = {}, 0
-    for key, entry in entries.items() if isinstance(entries, dict) else []:
+    for key, entry in entries.items():
         try:
             if entry_check(key, entry["result"]) != entry["check"]:
                 raise ValueError("checksum")
             result = from_record(entry["result"])
-            if isinstance(result, Report) and not consistent(result, grade_ids):
+            if isinstance(result, Report) and not consistent(result, lab_points):
                 raise ValueError("inconsistent")
         except (ValueError, TypeError, KeyError, AttributeError):
             rejected += 1
@@ -197,9 +207,11 @@ def load_cache(path: Path, grade_ids: set[str], warn) -> dict[str, Report | Note
     return cached
 
 
-def consistent(report: Report, grade_ids: set[str]) -> bool:
-    """True when a report covers exactly the lab's graded cells with points within their maximum."""
-    return ({c.grade_id for c in report.cells} == grade_ids
+def consistent(report: Report, lab_points: dict[str, float]) -> bool:
+    """True when a report covers exactly the lab's graded cells, with the lab's maximum
+    points and points within them."""
+    return ({c.grade_id: c.max_points for c in report.cells} == lab_points
+            and len(report.cells) == len(lab_points)
             and all(0 <= c.points <= c.max_points for c in report.cells)
             and abs(report.score - sum(c.points for c in report.cells)) < 1e-9)
 
@@ -242,10 +254,7 @@ def grade_folder(folder: Path, inputs: GradingInputs, out: Path, options: Option
     out = Path(out)
     cache_path = out.with_name(f".{out.name}.cache.json")
     warn = lambda line: print(line, file=sys.stderr)  # noqa: E731
-    grade_ids = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in inputs.instructor["cells"]
-                 if c.get("metadata", {}).get("nbgrader", {}).get("grade")
-                 and not c.get("metadata", {}).get("nbgrader", {}).get("solution")}
-    cache = {} if regrade else load_cache(cache_path, grade_ids, warn)
+    cache = {} if regrade else load_cache(cache_path, dict(lab_points(inputs)), warn)
     code_digest, inputs_digest = grading_code_digest(), inputs.digest()
     contents = {student: read_submission(path) for student, path in find_submissions(folder, inputs.lab_id).items()}
     keys = {s: cache_key(c if isinstance(c, bytes) else str(c).encode(), inputs_digest, code_digest, options)

@@ -100,12 +100,13 @@ def _watched_modules() -> dict[str, types.ModuleType]:
     return {n: m for n, m in modules.items() if isinstance(m, types.ModuleType)}
 
 
-def install(key_file: str, protected: list[str]):
+def install(key_file: str, protected: list[str], private: str = ""):
     """Start the tripwire; the grader calls this in the kernel before any other cell.
 
     Args:
         key_file: a file holding the signing key; it is read and deleted.
         protected: folders whose files the notebook may not read.
+        private: the run's own folder, always readable (even inside a protected folder).
 
     Returns:
         ``guard(command, *args)``: ``guard("snapshot", globals(), setup_names)``
@@ -115,6 +116,7 @@ def install(key_file: str, protected: list[str]):
         key = handle.read()
     os.unlink(key_file)
     protected_roots = tuple(os.path.realpath(p) for p in protected)
+    own = os.path.realpath(private) if private else None
     real_print, dumps, getpid = print, json.dumps, os.getpid
     state = {"armed": False, "tampering": [], "notes": [], "reports": 0}
     baseline: dict = {}
@@ -123,6 +125,8 @@ def install(key_file: str, protected: list[str]):
         try:
             real = os.path.realpath(os.fsdecode(path)) if isinstance(path, (str, bytes, os.PathLike)) else ""
         except (TypeError, ValueError):
+            return False
+        if own and (real == own or real.startswith(own + os.sep)):
             return False
         return any(real == p or real.startswith(p + os.sep) for p in protected_roots)
 

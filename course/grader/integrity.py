@@ -36,13 +36,15 @@ def new_key() -> bytes:
     return secrets.token_bytes(32)
 
 
-def with_guard(nb: nbformat.NotebookNode, key_file: str, protected: list[str]) -> nbformat.NotebookNode:
+def with_guard(nb: nbformat.NotebookNode, key_file: str, protected: list[str],
+               private: str = "") -> nbformat.NotebookNode:
     """Insert the guard's cells: install first, snapshot after Setup, verify after each graded cell.
 
     Args:
         nb: the merged notebook (instructor cells, student answers).
         key_file: where the kernel finds the signing key (deleted once read).
         protected: folders the notebook may not read.
+        private: the run's own folder, readable even when it lies in a protected one.
     """
     name = f"_course_guard_{secrets.token_hex(6)}"
 
@@ -52,7 +54,7 @@ def with_guard(nb: nbformat.NotebookNode, key_file: str, protected: list[str]) -
     setup = next((c for c in nb.cells if nbgrader_meta(c).get("grade_id") == "setup"),
                  next((c for c in nb.cells if c.cell_type == "code"), None))
     cells = [guard_cell(f"import course.grader.guard\n{name} = course.grader.guard.install("
-                        f"{key_file!r}, {protected!r})")]
+                        f"{key_file!r}, {protected!r}, {private!r})")]
     for cell in nb.cells:
         cells.append(cell)
         if cell is setup:
@@ -74,11 +76,12 @@ def read_guard(nb: nbformat.NotebookNode, key: bytes) -> dict[str, GuardReport]:
     """The guard's reports by grade_id, from the verify cells' outputs.
 
     A report counts only when its signature matches, it names the cell it
-    follows, and it is the next in sequence; anything else is ignored, so a
-    missing report is what a forged or suppressed one comes to.
+    follows, and its sequence number is higher than the last one's (a replayed
+    report is not); anything else is ignored, so a forged or suppressed report
+    comes to a missing one.
     """
     reports: dict[str, GuardReport] = {}
-    expected = None
+    expected, last_seq = None, 0
     for cell in nb.cells:
         if is_graded_cell(cell):
             expected = nbgrader_meta(cell)["grade_id"]
@@ -86,16 +89,17 @@ def read_guard(nb: nbformat.NotebookNode, key: bytes) -> dict[str, GuardReport]:
         if not is_guard_cell(cell) or expected is None:
             continue
         for line in stream_text(cell).splitlines():
-            report = parse_report(line, key, expected, len(reports) + 1)
-            if report is not None:
-                reports[expected] = report
+            parsed = parse_report(line, key, expected, last_seq)
+            if parsed is not None:
+                last_seq, reports[expected] = parsed
                 break
         expected = None
     return reports
 
 
-def parse_report(line: str, key: bytes, grade_id: str, seq: int) -> GuardReport | None:
-    """One signed report line, or None when it is not a genuine report for ``grade_id``."""
+def parse_report(line: str, key: bytes, grade_id: str, after_seq: int) -> tuple[int, GuardReport] | None:
+    """One signed report line as ``(sequence number, report)``, or None when it is not a
+    genuine report for ``grade_id`` numbered above ``after_seq``."""
     if not line.startswith(MARK + " "):
         return None
     payload, _, signature = line[len(MARK) + 1:].rpartition(" ")
@@ -105,9 +109,10 @@ def parse_report(line: str, key: bytes, grade_id: str, seq: int) -> GuardReport 
         data = json.loads(payload)
     except json.JSONDecodeError:
         return None
-    if data.get("cell") != grade_id or data.get("seq") != seq:
+    seq = data.get("seq")
+    if data.get("cell") != grade_id or not isinstance(seq, int) or seq <= after_seq:
         return None
-    return GuardReport(list(data.get("tampering", [])), list(data.get("notes", [])))
+    return seq, GuardReport(list(data.get("tampering", [])), list(data.get("notes", [])))
 
 
 def stream_text(cell) -> str:

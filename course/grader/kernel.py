@@ -23,8 +23,7 @@ from pathlib import Path
 import nbformat
 from jupyter_client import AsyncKernelManager
 from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbclient.util import run_sync
+from nbclient.exceptions import DeadKernelError
 
 from course.grader.sandbox import Sandbox
 
@@ -33,6 +32,8 @@ TRUNCATED = "\n[output truncated by the grader]\n"
 PASSED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
               "OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "COURSE_LANG")
 WATCH_INTERVAL_S = 0.25
+DEADLINE_GRACE_S = 5  # past the notebook's limit, a kernel still busy is killed
+NOTEBOOK_TIMEOUT = "the notebook ran past its time limit"
 
 
 @dataclass(frozen=True)
@@ -187,10 +188,11 @@ class GradingClient(NotebookClient):
             return out
         size = self.output_chars.get(cell_index, 0) + output_size(out)
         self.output_chars[cell_index] = size
-        if size > MAX_OUTPUT_CHARS:
+        if size > MAX_OUTPUT_CHARS:  # nbclient has stored ``out`` already: shrink it in place
             self.run.truncated.add(cell_index)
             text = str(out.get("text", ""))[:1000] if out.get("output_type") == "stream" else ""
-            return nbformat.v4.new_output("stream", name="stdout", text=text + TRUNCATED)
+            out.clear()
+            out.update(nbformat.v4.new_output("stream", name="stdout", text=text + TRUNCATED))
         return out
 
 
@@ -201,12 +203,14 @@ def output_size(output) -> int:
     return sum(len(str(value)) for value in output.get("data", {}).values())
 
 
-def watch_writes(private: PrivateFolder, limits: Limits, run: Run, kill, stop: threading.Event) -> None:
-    """Kill the kernel once its private folder holds more than ``limits.workdir_gb``."""
+def watch(private: PrivateFolder, limits: Limits, deadline: float, run: Run, kill, stop: threading.Event) -> None:
+    """Kill the kernel once its private folder holds more than ``limits.workdir_gb``, or once
+    the notebook's time is up (a cell that ignores interrupts ends here)."""
     quota = limits.workdir_gb * 2**30
     while not stop.wait(WATCH_INTERVAL_S):
-        if private.size_bytes() > quota:
-            run.killed = f"wrote more than {limits.workdir_gb:g} GB into its working folder"
+        late = time.monotonic() > deadline + DEADLINE_GRACE_S
+        if late or private.size_bytes() > quota:
+            run.killed = NOTEBOOK_TIMEOUT if late else f"wrote more than {limits.workdir_gb:g} GB into its working folder"
             kill()
             return
 
@@ -235,30 +239,32 @@ def run_cells(nb: nbformat.NotebookNode, private: PrivateFolder, limits: Limits,
                               connection_file=str(private / "sockets" / "kernel.json"))
     km.prefix = sandbox.wrap(private.root, hidden)
     client = GradingClient(nb, run, km=km, timeout=int(limits.cell_timeout), allow_errors=True,
-                           shutdown_kernel="immediate", resources={"metadata": {"path": str(private / "work")}})
+                           interrupt_on_timeout=True, shutdown_kernel="immediate",
+                           resources={"metadata": {"path": str(private / "work")}})
     code_cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
     stop, groups = threading.Event(), []
     try:
         with client.setup_kernel(env=kernel_env(private), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  preexec_fn=apply_limits(limits), cleanup_kc=True):
             groups.append(km.provisioner.process.pid)  # the kernel (or its box) leads its own session
-            threading.Thread(target=watch_writes, daemon=True,
-                             args=(private, limits, run, lambda: kill_group(groups[0]), stop)).start()
+            threading.Thread(target=watch, daemon=True,
+                             args=(private, limits, deadline, run, lambda: kill_group(groups[0]), stop)).start()
             for position, index in enumerate(code_cells):
                 remaining = deadline - time.monotonic()
                 if remaining < 1:
                     run.unfinished.update({i: "timeout" for i in code_cells[position:]})
                     break
                 client.timeout = max(1, int(min(limits.cell_timeout, remaining)))
+                started = time.monotonic()
                 try:
-                    client.execute_cell(nb.cells[index], index)
-                except CellTimeoutError:
-                    run.unfinished[index] = "timeout"
-                    run_sync(km.interrupt_kernel)()
+                    client.execute_cell(nb.cells[index], index)  # interrupted by nbclient when it runs too long
                 except DeadKernelError:
-                    run.unfinished[index] = "dead"
-                    run.unfinished.update({i: "skipped" for i in code_cells[position + 1:]})
+                    late = run.killed == NOTEBOOK_TIMEOUT
+                    run.unfinished[index] = "timeout" if late else "dead"
+                    run.unfinished.update({i: "timeout" if late else "skipped" for i in code_cells[position + 1:]})
                     break
+                if time.monotonic() - started >= client.timeout:
+                    run.unfinished[index] = "timeout"
     finally:
         stop.set()
         for pgid in groups:

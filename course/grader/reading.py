@@ -16,7 +16,12 @@ DIED = "the Python kernel died (a crash, os._exit, or out of memory), so this ch
 
 
 def cell_label(cell, index: int) -> str:
-    """A cell's grade_id, or ``cell N`` (1-based among the lab's cells) for an unnamed one."""
+    """A cell's grade_id, or ``cell N`` for an unnamed one.
+
+    Args:
+        cell: the cell.
+        index: its 0-based position among the lab's cells (the grader's own cells not counted).
+    """
     return nbgrader_meta(cell).get("grade_id") or f"cell {index + 1}"
 
 
@@ -80,11 +85,14 @@ def incidents(nb, run: Run, cell_timeout: float, notebook_timeout: float) -> lis
         One incident per cell that timed out, ran out of memory, or where the
         kernel died (or was killed by the grader).
     """
-    found = []
+    found, lab_cells = [], -1
     for index, cell in enumerate(nb.cells):
-        if cell.get("cell_type") != "code" or is_guard_cell(cell):
+        if is_guard_cell(cell):
             continue
-        label, unfinished = cell_label(cell, index), run.unfinished.get(index)
+        lab_cells += 1
+        if cell.get("cell_type") != "code":
+            continue
+        label, unfinished = cell_label(cell, lab_cells), run.unfinished.get(index)
         if unfinished == "timeout":
             found.append(Incident(RowStatus.TIMEOUT.value, label,
                                   f"ran past the {cell_timeout:g} s limit of one cell or the "

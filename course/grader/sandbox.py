@@ -65,7 +65,7 @@ class Sandbox:
 def bwrap_argv(private: Path, hidden: list[Path]) -> list[str]:
     """bubblewrap's arguments for one grading run (see :meth:`Sandbox.wrap`)."""
     argv = ["bwrap", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/run", "--unsetenv", "JPY_PARENT_PID"]
+            "--proc", "/proc", "--dev", "/dev", "--unsetenv", "JPY_PARENT_PID"]
     for folder in SYSTEM_DIRS:
         if os.path.islink(folder):
             argv += ["--symlink", os.readlink(folder), folder]
@@ -80,7 +80,7 @@ def bwrap_argv(private: Path, hidden: list[Path]) -> list[str]:
     private = private.resolve()
     # /tmp first: when the private folder itself lies under /tmp, its mount point is made afterwards
     argv += ["--bind", str(private / "tmp"), "/tmp", "--bind", str(private), str(private),
-             "--chdir", str(private / "work")]
+             "--chdir", str(private / "work"), "--remount-ro", "/"]
     return argv
 
 

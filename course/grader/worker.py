@@ -24,6 +24,7 @@ from course.grader.sandbox import Sandbox
 from course.labs import NotebookError
 
 STARTUP_MARGIN_S = 120  # kernel start-up and reading results, on top of the notebook's own limit
+WORKER_COMMAND = (sys.executable, "-m", "course.grader.worker")
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,22 @@ def grade_job(job: Job) -> Report | NotebookError:
         return NotebookError(f"{job.name}: the grader failed on it ({type(error).__name__}: {error})", "crashed")
 
 
-def grade_in_worker(job: Job) -> Report | NotebookError:
-    """Grade a job in a new worker process (its own session) and reap all of it afterwards."""
-    worker = subprocess.Popen([sys.executable, "-m", "course.grader.worker"], stdin=subprocess.PIPE,
+def grade_in_worker(job: Job, command: tuple[str, ...] = WORKER_COMMAND,
+                    margin_s: float = STARTUP_MARGIN_S) -> Report | NotebookError:
+    """Grade a job in a new worker process (its own session) and reap all of it afterwards.
+
+    Args:
+        job: the submission and how to grade it.
+        command: the worker's command line (it reads the pickled job on stdin).
+        margin_s: how long past the notebook's own time limit the worker may take.
+
+    Returns:
+        The worker's result, or a ``crashed`` error when the worker died, hung or said nothing readable.
+    """
+    worker = subprocess.Popen(list(command), stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        out, _ = worker.communicate(pickle.dumps(job), timeout=job.limits.notebook_timeout + STARTUP_MARGIN_S)
+        out, _ = worker.communicate(pickle.dumps(job), timeout=job.limits.notebook_timeout + margin_s)
     except subprocess.TimeoutExpired:
         return NotebookError(f"{job.name}: grading did not finish in time, so its process was stopped", "crashed")
     finally:
