@@ -24,16 +24,15 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from labs import machine  # the sibling script: one description of the machine for every benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "sandbox.json"
@@ -47,18 +46,6 @@ def median(values: list) -> float | None:
     """Median of the numbers present (None when there are none), to the millisecond."""
     numbers = [v for v in values if v is not None]
     return round(statistics.median(numbers), 3) if numbers else None
-
-
-def machine() -> dict:
-    """What the figures were measured on."""
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    return {
-        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "cpus": os.cpu_count(),
-        "load_average_1m_at_start": round(load[0], 2) if load else None,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-    }
 
 
 def grade_once(path: Path, inputs, sandbox) -> dict:

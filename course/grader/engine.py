@@ -229,7 +229,7 @@ def grade_notebook(path: Path, inputs: GradingInputs, limits: Limits, sandbox: S
         if report is not None:
             evidence += report.tampering
             notes += report.notes
-        elif index not in run.unfinished:
+        elif index not in run.unfinished and index + 1 not in run.unfinished:  # +1: the guard's own cell
             evidence.append("the grader's integrity check did not report after this cell")
         cells.append(reading.cell_result(cell, index, run, limits.cell_timeout, evidence))
     if path.suffix == ".ipynb":
