@@ -120,6 +120,8 @@ HONEST = [
     Case("non_utf8_bytes", non_utf8, "graded", 10),
     Case("very_large_outputs", lambda: notebook(solved(), huge_output), "graded", 10),
     Case("output_flood", lambda: notebook(with_prefix("sigmoid", "print('x' * 20_000_000)")), "graded", 10),
+    Case("common_names_rebound", lambda: notebook(solved(MyDenseLayer=solved()["MyDenseLayer"] + (
+        "\nlayers = [2, 3, 1]\nrandom = np.random.rand(3)\nos = 'linux'"))), "graded", 10),
     Case("signal_to_parent_caught", lambda: notebook(with_prefix("relu", (
         "import os\ntry:\n    os.kill(os.getppid(), 9)\nexcept OSError:\n    pass"))), "graded", 10,
          "refused while grading"),
@@ -190,6 +192,10 @@ HOSTILE = [
     Case("exec_stolen_solution", lambda: notebook(with_prefix("sigmoid", SOLUTIONS_PATH + (
         "try:\n    exec(_source.read_text().split('### BEGIN SOLUTION')[1].split('### END')[0])\n"
         "except Exception:\n    pass"))), "tampered", 6),
+    Case("rewrite_own_memory", lambda: notebook(with_prefix("relu", (
+        "try:\n    open('/proc/self/mem', 'rb').close()\nexcept OSError:\n    pass"))), "tampered: check_relu", 4),
+    Case("patch_through_an_alias", lambda: notebook(with_prefix("relu", "_n = np\n_n.allclose = lambda *a, **k: True")),
+         "tampered: check_relu", 9),
     Case("ctypes_read", lambda: notebook(with_prefix("relu", "import ctypes\nlibc = ctypes.CDLL(None)")),
          "tampered: check_relu", 9),
     # the tripwire and the box: what runs is refused or reaches nothing of the instructor's

@@ -76,6 +76,8 @@ attempt("signal_grader", lambda: os.kill(GRADER_PID, 0))
 attempt("parent_cwd", lambda: os.listdir(f"/proc/{os.getppid()}/cwd"))
 attempt("write_home", lambda: open(os.path.expanduser("~/.bashrc"), "w").write("x"))
 attempt("write_tmp", lambda: open("/tmp/left-behind", "w").write("x"))
+attempt("write_dev", lambda: open("/dev/in-memory", "w").write("x"))
+attempt("write_shm", lambda: open("/dev/shm/segment", "w").write("x"))
 found["pid"] = os.getpid()
 print(json.dumps(found))
 '''
@@ -103,16 +105,17 @@ def test_a_boxed_kernel_reaches_nothing_of_the_instructor(tmp_path):
     assert run.unfinished == {}
     found = json.loads(nb.cells[1].outputs[0]["text"])
     for attack in ("read_solution", "list_course", "write_course", "read_home_canary", "write_system",
-                   "write_etc", "connect", "signal_grader"):
+                   "write_etc", "write_dev", "connect", "signal_grader"):
         assert found[attack][0] == "refused", (attack, found[attack])
     assert found["parent_cwd"][0] == "refused" or "notes.md" not in found["parent_cwd"][1]
-    assert found["write_home"][0] == found["write_tmp"][0] == "done"  # its own HOME and /tmp
+    assert found["write_home"][0] == found["write_tmp"][0] == found["write_shm"][0] == "done"  # its own
     assert found["pid"] < 10  # its own PID namespace
     assert (course_folder / "notes.md").read_text() == "instructor's notes\n"
     assert sorted(p.name for p in course_folder.iterdir()) == ["notes.md", "solutions"]
     with pytest.raises(BlockingIOError):
         listener.accept()  # nothing ever connected
     assert (private / "tmp" / "left-behind").exists()  # the box's /tmp is the run's own folder
+    assert (private / "shm" / "segment").exists()  # and so is /dev/shm: on disk, where its size is watched
     assert not Path("/tmp/left-behind").exists() or Path("/tmp/left-behind").stat().st_mtime < time.time() - 600
 
 

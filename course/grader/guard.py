@@ -48,6 +48,12 @@ def sign(key: bytes, payload: str) -> str:
     return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
 
 
+def is_process_memory(path) -> bool:
+    """``/proc/<pid>/mem`` (or ``/proc/self/mem``): writing there rewrites a running process."""
+    parts = os.fsdecode(path).split("/")
+    return len(parts) == 4 and parts[:2] == ["", "proc"] and parts[3] == "mem"
+
+
 def _fingerprint(module: types.ModuleType) -> dict[str, tuple]:
     """``{attribute: (id of the object, id of its code)}`` for one module's public attributes."""
     prints = {}
@@ -147,6 +153,9 @@ def install(key_file: str, protected: list[str], private: str = ""):
         if event in SIGNAL_EVENTS and args and args[0] not in (0, getpid()):
             state["notes"].append(f"sent a signal to process {args[0]} ({event}); refused while grading")
             raise PermissionError("the grader does not allow signalling other processes")
+        if event == "open" and args and isinstance(args[0], (str, bytes)) and is_process_memory(args[0]):
+            state["tampering"].append(f"opened a process's memory ({os.fsdecode(args[0])})")
+            raise PermissionError("the grader does not allow opening process memory")
         if event in FILE_EVENTS and args and is_protected(args[0]):
             state["tampering"].append(f"tried to read the instructor's files ({os.fsdecode(args[0])})")
             raise PermissionError("the grader does not allow reading the instructor's files")

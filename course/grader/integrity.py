@@ -10,6 +10,7 @@ static screen (:mod:`course.grader.screen`) found in an answer cell.
 
 from __future__ import annotations
 
+import ast
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -58,13 +59,27 @@ def with_guard(nb: nbformat.NotebookNode, key_file: str, protected: list[str],
     for cell in nb.cells:
         cells.append(cell)
         if cell is setup:
-            names = defined_names(cell.source, imports=True)
+            used = names_in_checks(nb)
+            names = [n for n in defined_names(cell.source, imports=True) if n in used]
             cells.append(guard_cell(f"{name}('snapshot', globals(), {names!r})"))
         elif is_graded_cell(cell):
             cells.append(guard_cell(f"{name}('verify', {nbgrader_meta(cell)['grade_id']!r})"))
     guarded = nbformat.from_dict(nb)
     guarded.cells = cells
     return guarded
+
+
+def names_in_checks(nb: nbformat.NotebookNode) -> set[str]:
+    """Every name the graded check cells use: rebinding one of the Setup cell's names
+    matters to grading only when a check cell uses it (``checks``, not ``layers``)."""
+    used: set[str] = set()
+    for cell in nb.cells:
+        if is_graded_cell(cell):
+            try:
+                used |= {node.id for node in ast.walk(ast.parse(cell.source)) if isinstance(node, ast.Name)}
+            except SyntaxError:
+                continue
+    return used
 
 
 def is_guard_cell(cell) -> bool:

@@ -69,11 +69,11 @@ class Run:
 
 
 class PrivateFolder:
-    """The run's own folder: ``work/`` (the kernel's cwd), ``home/``, ``tmp/``, ``sockets/``."""
+    """The run's own folder: ``work/`` (the kernel's cwd), ``home/``, ``tmp/``, ``shm/``, ``sockets/``."""
 
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
-        for sub in ("work", "home", "tmp", "sockets"):
+        for sub in ("work", "home", "tmp", "shm", "sockets"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
 
     def __truediv__(self, name: str) -> Path:

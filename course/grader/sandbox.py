@@ -55,7 +55,7 @@ class Sandbox:
 
         Args:
             private: the run's own folder, the only writable place in the box
-                (it holds the working folder, ``home``, ``tmp`` and the sockets).
+                (it holds the working folder, ``home``, ``tmp``, ``shm`` and the sockets).
             hidden: folders that must not be visible (the course folder, the
                 submissions, the instructor's home); nothing containing them is bound.
         """
@@ -80,7 +80,8 @@ def bwrap_argv(private: Path, hidden: list[Path]) -> list[str]:
     private = private.resolve()
     # /tmp first: when the private folder itself lies under /tmp, its mount point is made afterwards
     argv += ["--bind", str(private / "tmp"), "/tmp", "--bind", str(private), str(private),
-             "--chdir", str(private / "work"), "--remount-ro", "/"]
+             "--bind", str(private / "shm"), "/dev/shm",  # on disk and counted, not in memory
+             "--chdir", str(private / "work"), "--remount-ro", "/dev", "--remount-ro", "/"]
     return argv
 
 
@@ -118,7 +119,7 @@ def bwrap_problem() -> str | None:
         return f"bubblewrap is not installed: {INSTALL_HINT}"
     with tempfile.TemporaryDirectory(prefix="course-probe-") as folder:
         private = Path(folder)
-        for sub in ("work", "tmp"):
+        for sub in ("work", "tmp", "shm"):
             (private / sub).mkdir()
         try:
             done = subprocess.run([*bwrap_argv(private, hidden=[]), sys.executable, "-c", "print('ok')"],

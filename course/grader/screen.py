@@ -185,6 +185,9 @@ SETUP_NAMES = {
     "np", "numpy", "tf", "tensorflow", "keras", "layers", "ops", "checks", "course",
     "plt", "matplotlib", "math", "random", "os", "sys", "builtins",
 }
+# Rebinding these at top level is flagged; the others (``layers = [...]``, ``random = ...``) are
+# ordinary variable names in student code.
+REBINDING_FLAGGED = {"checks", "course", "np", "numpy", "tf", "tensorflow", "keras"}
 ATTRIBUTE_SETTERS = {"setattr", "delattr", "__setattr__", "__delattr__"}
 NAMESPACES = {"globals", "locals", "vars"}
 NAMESPACE_WRITERS = {"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"}
@@ -245,10 +248,26 @@ def _import_bindings(tree: ast.AST) -> dict[str, str]:
 
 
 def _root_name(node: ast.AST) -> str | None:
-    """The name an expression like ``a.b[0].c`` or ``a.f().b`` starts from."""
+    """The name an expression like ``a.b[0].c``, ``a.f().b`` or ``getattr(a, "b").c`` starts from."""
     while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
-        node = node.func if isinstance(node, ast.Call) else node.value
+        if isinstance(node, ast.Call):
+            is_getattr = isinstance(node.func, ast.Name) and node.func.id == "getattr" and node.args
+            node = node.args[0] if is_getattr else node.func
+        else:
+            node = node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+def _plain_reference(node: ast.AST) -> bool:
+    """``a``, ``a.b.c`` or ``getattr(a, "b")``: an expression that names an object, calling nothing else."""
+    while isinstance(node, (ast.Attribute, ast.Call)):
+        if isinstance(node, ast.Call):
+            if not (isinstance(node.func, ast.Name) and node.func.id == "getattr" and node.args):
+                return False
+            node = node.args[0]
+        else:
+            node = node.value
+    return isinstance(node, ast.Name)
 
 
 def _is_flagged_module(module: str) -> bool:
@@ -273,6 +292,15 @@ class _Screener(ast.NodeVisitor):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 self.shells.update(target.id for target in targets if isinstance(target, ast.Name))
         self.scopes: list[set[str]] = []  # names declared global, per enclosing function or class
+        self.aliases: set[str] = set()  # names bound to a module (``x = np``, ``for m in [np]``)
+        for _ in range(2):  # twice: an alias of an alias
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Assign) and self._names_a_module(node.value):
+                    self.aliases.update(t.id for t in node.targets if isinstance(t, ast.Name))
+                elif (isinstance(node, (ast.For, ast.comprehension)) and isinstance(node.target, ast.Name)
+                      and isinstance(node.iter, (ast.List, ast.Tuple, ast.Set))
+                      and any(self._names_a_module(e) for e in node.iter.elts)):
+                    self.aliases.add(node.target.id)
 
     def flag(self, node: ast.AST, construct: str):
         self.hits.append((node.lineno, node.col_offset, construct))
@@ -291,7 +319,11 @@ class _Screener(ast.NodeVisitor):
     def _is_module_root(self, node: ast.AST) -> bool:
         """Whether the expression starts from an import of the cell or a setup name (``np``)."""
         root = _root_name(node)
-        return root is not None and (root in self.imports or root in SETUP_NAMES)
+        return root is not None and (root in self.imports or root in SETUP_NAMES or root in self.aliases)
+
+    def _names_a_module(self, node: ast.AST) -> bool:
+        """Whether the expression is a plain reference into an import, a setup name or an alias."""
+        return _plain_reference(node) and self._is_module_root(node)
 
     def _is_shell(self, node: ast.AST) -> bool:
         """``get_ipython()`` (however imported), or a name bound to it."""
@@ -333,7 +365,7 @@ class _Screener(ast.NodeVisitor):
             self.flag(node, f"uses `{node.id}`")
         elif node.id in DYNAMIC_CODE and isinstance(node.ctx, ast.Load):
             self.flag(node, f"uses `{node.id}`")
-        elif node.id in SETUP_NAMES and not isinstance(node.ctx, ast.Load) and self._at_top_level(node.id):
+        elif node.id in REBINDING_FLAGGED and not isinstance(node.ctx, ast.Load) and self._at_top_level(node.id):
             verb = "deletes" if isinstance(node.ctx, ast.Del) else "rebinds"
             self.flag(node, f"{verb} `{node.id}`")
 
@@ -401,7 +433,7 @@ class _Screener(ast.NodeVisitor):
         self.scopes.pop()
 
     def _visit_definition(self, node: ast.AST):
-        if node.name in SETUP_NAMES and self._at_top_level(node.name):
+        if node.name in REBINDING_FLAGGED and self._at_top_level(node.name):
             self.flag(node, f"rebinds `{node.name}`")
         self._visit_scope(node)
 
