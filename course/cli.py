@@ -1,4 +1,4 @@
-"""The ``course`` command: list, build, check, grade, doctor."""
+"""The ``course`` command: list, start, build, check, grade, doctor."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from course.labs import NotebookError, discover_labs, find_course_root
+from course.labs import NotebookError, discover_labs, find_course_root, packaged_labs
 
 EXIT_CANNOT_GRADE = 2
 
@@ -18,11 +18,26 @@ def fail(message: str) -> int:
     return EXIT_CANNOT_GRADE
 
 
+PACKAGED_NOTE = ("course: no course folder here, so this is the lab shipped with the package: "
+                 "visible checks only (your instructor's grade adds hidden tests)")
+
+
+def course_labs(explicit: str | None) -> tuple[dict, bool]:
+    """The labs to work with: the course folder's, or else the ones shipped in the package.
+
+    Returns:
+        ``({lab_id: Lab}, True when they are the packaged ones)``.
+    """
+    root = find_course_root(Path(explicit) if explicit else None)
+    labs = discover_labs(root) if root else {}
+    return (labs, False) if labs else (packaged_labs(), True)
+
+
 def cmd_list(args) -> int:
     """Print the labs, their graded cells and graded objects."""
-    labs = discover_labs(find_course_root(args.course))
+    labs, _ = course_labs(args.course)
     if not labs:
-        return fail("no course folder found (no solutions/ or labs/ here or above)")
+        return fail("no labs found: no course folder here or above, and none shipped with the package")
     listing = [
         {
             "lab": lab.id,
@@ -39,6 +54,38 @@ def cmd_list(args) -> int:
         points = sum(c["points"] for c in entry["cells"])
         print(f"{entry['lab']}  {entry['title']}  ({len(entry['cells'])} checks, {points:g} points)")
         print(f"    objects: {', '.join(entry['objects'])}")
+    return 0
+
+
+def fresh_copy_path(folder: Path, lab_id: str) -> Path:
+    """The first free name for a fresh copy: ``<lab>-fresh.ipynb``, then ``<lab>-fresh-2.ipynb``, ..."""
+    names = (f"{lab_id}-fresh.ipynb", *(f"{lab_id}-fresh-{n}.ipynb" for n in range(2, 10_000)))
+    return next(folder / name for name in names if not (folder / name).exists())
+
+
+def cmd_start(args) -> int:
+    """Copy released labs into a folder for a student to work in, never over their work."""
+    import shutil
+
+    labs = packaged_labs()
+    wanted = list(labs) if args.all else args.labs
+    if not wanted:
+        return fail("name the labs to start (see `course list`), or pass --all")
+    unknown = [lab_id for lab_id in wanted if lab_id not in labs]
+    if unknown:
+        return fail(f"unknown lab(s): {', '.join(unknown)} (known: {', '.join(labs) or 'none'})")
+    folder = Path(args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for lab_id in wanted:
+        target = folder / f"{lab_id}.ipynb"
+        if target.exists():
+            if not args.fresh:
+                print(f"kept {target}: your notebook is never overwritten "
+                      f"(a fresh copy beside it: course start {lab_id} --fresh)")
+                continue
+            target = fresh_copy_path(folder, lab_id)
+        shutil.copyfile(labs[lab_id].released, target)
+        print(f"wrote {target}")
     return 0
 
 
@@ -115,7 +162,7 @@ def cmd_check(args) -> int:
     from course.grader.sandbox import SandboxError
     from course.labs import read_notebook
 
-    labs = discover_labs(find_course_root(args.course))
+    labs, packaged = course_labs(args.course)
     target = Path(args.notebook)
     if target.is_dir():
         paths = sorted([*target.glob("lab*.ipynb"), *target.glob("lab*.py")])
@@ -127,6 +174,8 @@ def cmd_check(args) -> int:
         limits, sandbox = grading_options(args)
     except SandboxError as error:
         return fail(str(error))
+    if packaged:
+        print(PACKAGED_NOTE, file=sys.stderr)
     reports = []
     for path in paths:
         try:
@@ -204,6 +253,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     course_option(p)
     p.set_defaults(run=cmd_list)
+
+    p = sub.add_parser("start", help="copy released labs here to work in (never over your work)")
+    p.add_argument("labs", nargs="*", help="lab ids (see `course list`)")
+    p.add_argument("--all", action="store_true", help="every lab")
+    p.add_argument("--dir", default=".", help="the folder to put them in (default: here)")
+    p.add_argument("--fresh", action="store_true", help="when a notebook is already there, "
+                   "put a fresh copy beside it (<lab>-fresh.ipynb)")
+    p.set_defaults(run=cmd_start)
 
     p = sub.add_parser("build", help="regenerate labs/ from solutions/")
     p.add_argument("labs", nargs="*", help="lab ids to build (default: every lab)")

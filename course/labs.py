@@ -254,3 +254,22 @@ def discover_labs(root: Path | None = None) -> dict[str, Lab]:
     released = {p.stem: p for p in sorted((root / "labs").glob("lab*.ipynb"))}
     ids = sorted(i for i in {*sources, *released} if LAB_ID.match(i))
     return {i: Lab(i, sources.get(i), released.get(i)) for i in ids}
+
+
+def packaged_labs() -> dict[str, Lab]:
+    """The released labs shipped inside the package, keyed by id, in order.
+
+    They are ``labs/`` itself (packaged as ``course.released_labs``), so they are
+    exactly what ``course build`` wrote: student notebooks with their visible
+    checks, never the instructor's solutions or hidden tests.
+
+    Returns:
+        ``{lab_id: Lab}`` with no source; empty when the package ships no labs.
+    """
+    try:
+        import course.released_labs as released  # noqa: PLC0415 - a data package, present when installed
+    except ImportError:
+        folder = Path(__file__).resolve().parent.parent / "labs"
+    else:
+        folder = Path(next(iter(released.__path__)))
+    return {p.stem: Lab(p.stem, None, p) for p in sorted(folder.glob("lab*.ipynb")) if LAB_ID.match(p.stem)}

@@ -1,0 +1,124 @@
+"""A student's path from `pip install`: the released labs in the package, `course start`,
+and `course check` / `course list` outside any course folder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+
+import nbformat
+import pytest
+
+from course.cli import main
+from course.labs import is_answer_cell, nbgrader_meta, packaged_labs
+from helpers import LABS, ROOT, answer_sources
+
+LAB = "lab01_perceptron"
+
+
+@pytest.fixture
+def outside(tmp_path, monkeypatch):
+    """An empty folder, with no course folder anywhere to be found."""
+    monkeypatch.delenv("COURSE_ROOT", raising=False)
+    monkeypatch.setattr("course.cli.find_course_root", lambda explicit=None: None)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_package_ships_every_released_lab_and_nothing_of_the_instructor():
+    shipped = packaged_labs()
+    assert sorted(shipped) == sorted(LABS)
+    assert all(lab.source is None for lab in shipped.values())
+    for lab in shipped.values():
+        assert lab.released.read_bytes() == (ROOT / "labs" / f"{lab.id}.ipynb").read_bytes()
+
+
+def test_start_copies_a_lab_and_never_overwrites_the_students_work(outside, capsys):
+    assert main(["start", LAB]) == 0
+    notebook = outside / f"{LAB}.ipynb"
+    assert notebook.read_bytes() == (ROOT / "labs" / f"{LAB}.ipynb").read_bytes()
+    nb = nbformat.read(notebook, as_version=4)
+    next(c for c in nb.cells if is_answer_cell(c)).source = "# my work"
+    nbformat.write(nb, notebook)
+    mine = notebook.read_bytes()
+    capsys.readouterr()
+    assert main(["start", LAB]) == 0
+    out = capsys.readouterr().out
+    assert notebook.read_bytes() == mine
+    assert "kept" in out and f"course start {LAB} --fresh" in out
+    assert main(["start", LAB, "--fresh"]) == 0
+    assert notebook.read_bytes() == mine
+    assert (outside / f"{LAB}-fresh.ipynb").read_bytes() == (ROOT / "labs" / f"{LAB}.ipynb").read_bytes()
+
+
+def test_start_all_into_a_folder_and_refuse_an_unknown_lab(outside, capsys):
+    assert main(["start", "--all", "--dir", "work"]) == 0
+    assert sorted(p.stem for p in (outside / "work").glob("*.ipynb")) == sorted(LABS)
+    assert main(["start", "lab99_nothing"]) == 2
+    assert "lab99_nothing" in capsys.readouterr().err
+    assert main(["start"]) == 2
+
+
+def test_list_works_outside_a_course_folder(outside, capsys):
+    assert main(["list", "--json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    assert [entry["lab"] for entry in listing] == sorted(LABS)
+    assert sum(c["points"] for c in listing[0]["cells"]) == 10
+
+
+@pytest.mark.slow
+def test_a_started_notebook_checks_anywhere_with_the_visible_checks(outside, capsys):
+    assert main(["start", LAB]) == 0
+    notebook = outside / f"{LAB}.ipynb"
+    capsys.readouterr()
+    assert main(["check", str(notebook), "--json"]) == 0
+    captured = capsys.readouterr()
+    blank = json.loads(captured.out)
+    assert blank["score"] == 0 and {c["status"] for c in blank["cells"]} == {"not_attempted"}
+    assert captured.err.count("visible checks only") == 1
+    nb = nbformat.read(notebook, as_version=4)
+    answers = answer_sources(LAB)
+    for cell in nb.cells:
+        if is_answer_cell(cell):
+            cell.source = answers[nbgrader_meta(cell)["grade_id"]]
+    nbformat.write(nb, notebook)
+    assert main(["check", str(notebook), "--json"]) == 0
+    solved = json.loads(capsys.readouterr().out)
+    assert solved["score"] == solved["max_score"] == 10
+
+
+@pytest.mark.slow
+def test_the_wheel_holds_the_released_labs_and_no_solutions(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
+                    "-w", str(tmp_path), "-q"], check=True, capture_output=True)
+    wheel = next(tmp_path.glob("keras_course-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        assert sorted(n for n in names if n.startswith("course/released_labs/") and n.endswith(".ipynb")) == [
+            f"course/released_labs/{lab}.ipynb" for lab in sorted(LABS)]
+        assert not [n for n in names if "solutions" in n]
+        for name in names:
+            text = archive.read(name).decode("utf-8", errors="replace")
+            assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text, name
+
+
+SETUP_WITHOUT_HELPERS = r'''
+import json, sys
+sys.modules["course"] = None  # as in a kernel where the course helpers are not installed
+from IPython.core.interactiveshell import InteractiveShell
+cells = json.load(open(sys.argv[1]))["cells"]
+setup = next(c for c in cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "setup")
+result = InteractiveShell.instance().run_cell("".join(setup["source"]))
+print("raised", type(result.error_in_exec).__name__)
+'''
+
+
+@pytest.mark.parametrize("lab_id", sorted(LABS))
+def test_without_the_helpers_the_setup_cell_says_in_one_line_how_to_install_them(lab_id):
+    done = subprocess.run([sys.executable, "-c", SETUP_WITHOUT_HELPERS, str(ROOT / "labs" / f"{lab_id}.ipynb")],
+                          capture_output=True, text=True, timeout=120)
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    assert len(lines) == 2 and lines[1] == "raised CourseHelpersMissing", done.stdout + done.stderr
+    assert "%pip install keras-course" in lines[0] and "restart the kernel" in lines[0]
