@@ -21,6 +21,17 @@ import nbformat
 LAB_ID = re.compile(r"^lab\d\d_[a-z0-9_]+$")
 MAX_NOTEBOOK_BYTES = 256 * 2**20
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+# The first lines of every lab's Setup cell: where the helpers are missing, one line on how to get them.
+INSTALL_HINT = '''try:  # the course helpers; without them this cell says in one line how to get them
+    import course
+except ModuleNotFoundError:
+    class CourseHelpersMissing(Exception):
+        def _render_traceback_(self):
+            return ["The course helpers are not installed in this kernel: run `%pip install keras-course` "
+                    "(or what your instructor gave you) in a cell, restart the kernel, then run this cell again."]
+    raise CourseHelpersMissing() from None
+
+'''
 
 
 class NotebookError(ValueError):
@@ -79,7 +90,8 @@ def is_graded_cell(cell) -> bool:
 
 
 def normalise(nb: nbformat.NotebookNode, lab_id: str) -> nbformat.NotebookNode:
-    """Give a notebook the fixed metadata and stable cell ids every lab notebook has."""
+    """Give a notebook the fixed metadata, stable cell ids and the Setup cell's install hint
+    that every lab notebook has."""
     nb.nbformat, nb.nbformat_minor = 4, 5
     nb.metadata = nbformat.from_dict(
         {
@@ -91,6 +103,8 @@ def normalise(nb: nbformat.NotebookNode, lab_id: str) -> nbformat.NotebookNode:
     for index, cell in enumerate(nb.cells):
         grade_id = nbgrader_meta(cell).get("grade_id")
         cell["id"] = grade_id if grade_id else f"{cell.cell_type[:2]}-{index:03d}"
+        if grade_id == "setup" and not cell.source.startswith(INSTALL_HINT):
+            cell.source = INSTALL_HINT + cell.source
     return nb
 
 

@@ -21,18 +21,10 @@
 # ## Setup
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
-try:  # the course helpers; without them this cell says in one line how to get them
-    import course
-except ModuleNotFoundError:
-    class CourseHelpersMissing(Exception):
-        def _render_traceback_(self):
-            return ["The course helpers are not installed in this kernel: run `%pip install keras-course` "
-                    "(or what your instructor gave you) in a cell, restart the kernel, then run this cell again."]
-    raise CourseHelpersMissing() from None
-
 import matplotlib.pyplot as plt
 import numpy as np
 
+import course
 import course.data
 
 course.set_seed(42)  # seeds Python, NumPy and TensorFlow; imports TensorFlow quietly
