@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from course.checks.core import one_line
 from course.labs import NotebookError, discover_labs, find_course_root, packaged_labs
 
 EXIT_CANNOT_GRADE = 2
@@ -185,6 +186,8 @@ def cmd_check(args) -> int:
             reports.append(grade_notebook(path, inputs, limits, sandbox))
         except NotebookError as error:
             return fail(str(error))
+        except Exception as error:  # noqa: BLE001 - a failure of the grader itself: one line, not a traceback
+            return fail(f"{path.name}: the grader failed on it ({type(error).__name__}: {one_line(error)})")
         if not args.json:
             print_report(reports[-1])
     if args.json:

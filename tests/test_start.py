@@ -4,6 +4,8 @@ and `course check` / `course list` outside any course folder."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -89,11 +91,22 @@ def test_a_started_notebook_checks_anywhere_with_the_visible_checks(outside, cap
     assert solved["score"] == solved["max_score"] == 10
 
 
-@pytest.mark.slow
-def test_the_wheel_holds_the_released_labs_and_no_solutions(tmp_path):
+@pytest.fixture(scope="module")
+def wheel_env(tmp_path_factory):
+    """A virtual environment holding only the built wheel (its dependencies come from this one)."""
+    folder = tmp_path_factory.mktemp("wheel")
     subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp_path), "-q"], check=True, capture_output=True)
-    wheel = next(tmp_path.glob("keras_course-*.whl"))
+                    "-w", str(folder), "-q"], check=True, capture_output=True)
+    wheel = next(folder.glob("keras_course-*.whl"))
+    venv = folder / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "--no-deps", "-q", str(wheel)], check=True,
+                   capture_output=True)
+    return wheel, venv / "bin"
+
+
+def test_the_wheel_holds_the_released_labs_and_no_solutions(wheel_env):
+    wheel, _ = wheel_env
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         assert sorted(n for n in names if n.startswith("course/released_labs/") and n.endswith(".ipynb")) == [
@@ -102,6 +115,47 @@ def test_the_wheel_holds_the_released_labs_and_no_solutions(tmp_path):
         for name in names:
             text = archive.read(name).decode("utf-8", errors="replace")
             assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text, name
+
+
+@pytest.mark.slow
+def test_a_student_with_only_the_wheel_lists_starts_and_checks_a_lab(wheel_env, tmp_path):
+    _, bin_dir = wheel_env
+    env = {k: v for k, v in os.environ.items() if k != "COURSE_ROOT"}
+
+    def course(*args) -> subprocess.CompletedProcess:
+        return subprocess.run([str(bin_dir / "course"), *args], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=600)
+
+    where = subprocess.run([str(bin_dir / "python"), "-c", "import course; print(course.__file__)"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout
+    assert str(bin_dir.parent) in where  # the wheel's copy, not this checkout
+    assert [entry["lab"] for entry in json.loads(course("list", "--json").stdout)] == sorted(LABS)
+    assert course("start", LAB).returncode == 0
+    notebook = tmp_path / f"{LAB}.ipynb"
+    blank = course("check", notebook.name, "--json")
+    report = json.loads(blank.stdout)
+    assert report["score"] == 0 and {c["status"] for c in report["cells"]} == {"not_attempted"}
+    assert "visible checks only" in blank.stderr
+    nb = nbformat.read(notebook, as_version=4)
+    answers = answer_sources(LAB)
+    for cell in nb.cells:
+        if is_answer_cell(cell):
+            cell.source = answers[nbgrader_meta(cell)["grade_id"]]
+    nbformat.write(nb, notebook)
+    solved = json.loads(course("check", notebook.name, "--json").stdout)
+    assert solved["score"] == solved["max_score"] == 10
+    mine = notebook.read_bytes()
+    again = course("start", LAB)
+    assert again.returncode == 0 and "kept" in again.stdout and notebook.read_bytes() == mine
+
+
+def test_ci_tests_the_oldest_tensorflow_and_keras_the_package_declares():
+    declared = (ROOT / "pyproject.toml").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    for name in ("tensorflow", "keras"):
+        lowest = re.search(rf'"{name}>=([\d.]+),', declared).group(1)
+        pinned = re.search(rf'"{name}==([\d.]+)"', ci).group(1)
+        assert pinned == lowest or pinned.startswith(lowest + "."), (name, lowest, pinned)
 
 
 SETUP_WITHOUT_HELPERS = r'''

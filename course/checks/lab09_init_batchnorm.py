@@ -273,10 +273,9 @@ def _moving_mistakes(x, before, momentum):
 
 # --- MyBatchNorm: calling the student's layer -------------------------------------------------
 
-def _is_variable(value) -> bool:
-    import keras
-
-    return isinstance(value, keras.Variable)
+def _is_weight(layer, value) -> bool:
+    """True when ``value`` is one of the layer's tracked weights (made by ``add_weight``)."""
+    return value is not None and any(value is weight for weight in layer.weights)
 
 
 def _state(layer) -> dict[str, np.ndarray]:
@@ -297,7 +296,7 @@ def _build_student(MyBatchNorm, momentum, epsilon, shape) -> object:  # noqa: N8
     expect(isinstance(layer, keras.layers.Layer), "MyBatchNorm should subclass keras.layers.Layer.")
     attempt(layer.build, (None, *shape[1:]), name="MyBatchNorm.build")
     channels = shape[-1]
-    missing = [name for name in WEIGHT_NAMES if not _is_variable(getattr(layer, name, None))]
+    missing = [name for name in WEIGHT_NAMES if not _is_weight(layer, getattr(layer, name, None))]
     expect(not missing, f"after build MyBatchNorm has no weight self.{missing[0] if missing else ''}: create "
                         "the four weights with self.add_weight in build and store them as self.gamma, "
                         "self.beta, self.moving_mean and self.moving_variance.")
@@ -388,7 +387,7 @@ def _check_layer_on(MyBatchNorm, momentum, epsilon, shape, rng, hints=None) -> N
                    "a plain call layer(x) passes training=None, and MyBatchNorm treated that as training: "
                    "use the batch statistics only when training is True (if training: ...).")
         _compare_output(result, expected, x, state, epsilon, False, what)
-        expect(all(_is_variable(getattr(layer, name)) for name in WEIGHT_NAMES)
+        expect(all(_is_weight(layer, getattr(layer, name)) for name in WEIGHT_NAMES)
                and all(np.array_equal(v, state[k]) for k, v in _state(layer).items()),
                f"a call with {flag} changed the layer's weights: at inference only read the moving "
                "averages; update them only when training is True.")
@@ -400,7 +399,7 @@ def _check_layer_on(MyBatchNorm, momentum, epsilon, shape, rng, hints=None) -> N
         what = f"MyBatchNorm(inputs, training=True) on {dims}"
         _compare_output(_call(layer, x, what, hints, training=True), expected, x, before, epsilon, True, what,
                         momentum)
-        replaced = [name for name in WEIGHT_NAMES if not _is_variable(getattr(layer, name))]
+        replaced = [name for name in WEIGHT_NAMES if not _is_weight(layer, getattr(layer, name))]
         expect(not replaced, f"a call with training=True replaced self.{replaced[0] if replaced else ''} "
                              "by a tensor: update the weight in place with "
                              f"self.{replaced[0] if replaced else ''}.assign(new_value).")

@@ -66,7 +66,7 @@ class GradingInputs:
         if lab.source is not None:
             protected.append(lab.source.parent.resolve())
             hidden.append(lab.source.parent.parent.resolve())
-        if lab.released is not None:
+        if lab.released is not None and lab.released.parent.name == "labs":  # a course folder's labs/
             hidden.append(lab.released.parent.parent.resolve())
         released = read_notebook(lab.released) if lab.released else None
         return cls(lab.id, dict(lab.instructor_notebook()), dict(released) if released else None,

@@ -64,8 +64,12 @@ class Sandbox:
 
 def bwrap_argv(private: Path, hidden: list[Path]) -> list[str]:
     """bubblewrap's arguments for one grading run (see :meth:`Sandbox.wrap`)."""
+    private = private.resolve()
     argv = ["bwrap", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
-            "--proc", "/proc", "--dev", "/dev", "--unsetenv", "JPY_PARENT_PID"]
+            "--proc", "/proc", "--dev", "/dev", "--unsetenv", "JPY_PARENT_PID",
+            # the writable places first, so that read-only binds below /tmp (a venv there) stay visible
+            "--bind", str(private / "tmp"), "/tmp", "--bind", str(private), str(private),
+            "--bind", str(private / "shm"), "/dev/shm"]  # on disk and counted, not in memory
     for folder in SYSTEM_DIRS:
         if os.path.islink(folder):
             argv += ["--symlink", os.readlink(folder), folder]
@@ -77,12 +81,7 @@ def bwrap_argv(private: Path, hidden: list[Path]) -> list[str]:
         argv += ["--ro-bind", str(path), str(path)]
     for device in sorted(Path("/dev").glob("nvidia*")):  # the GPU, for .[gpu] installs
         argv += ["--dev-bind", str(device), str(device)]
-    private = private.resolve()
-    # /tmp first: when the private folder itself lies under /tmp, its mount point is made afterwards
-    argv += ["--bind", str(private / "tmp"), "/tmp", "--bind", str(private), str(private),
-             "--bind", str(private / "shm"), "/dev/shm",  # on disk and counted, not in memory
-             "--chdir", str(private / "work"), "--remount-ro", "/dev", "--remount-ro", "/"]
-    return argv
+    return argv + ["--chdir", str(private / "work"), "--remount-ro", "/dev", "--remount-ro", "/"]
 
 
 def python_paths(hidden: list[Path]) -> list[Path]:
