@@ -70,27 +70,6 @@ def test_list_works_outside_a_course_folder(outside, capsys):
     assert sum(c["points"] for c in listing[0]["cells"]) == 10
 
 
-@pytest.mark.slow
-def test_a_started_notebook_checks_anywhere_with_the_visible_checks(outside, capsys):
-    assert main(["start", LAB]) == 0
-    notebook = outside / f"{LAB}.ipynb"
-    capsys.readouterr()
-    assert main(["check", str(notebook), "--json"]) == 0
-    captured = capsys.readouterr()
-    blank = json.loads(captured.out)
-    assert blank["score"] == 0 and {c["status"] for c in blank["cells"]} == {"not_attempted"}
-    assert captured.err.count("visible checks only") == 1
-    nb = nbformat.read(notebook, as_version=4)
-    answers = answer_sources(LAB)
-    for cell in nb.cells:
-        if is_answer_cell(cell):
-            cell.source = answers[nbgrader_meta(cell)["grade_id"]]
-    nbformat.write(nb, notebook)
-    assert main(["check", str(notebook), "--json"]) == 0
-    solved = json.loads(capsys.readouterr().out)
-    assert solved["score"] == solved["max_score"] == 10
-
-
 @pytest.fixture(scope="module")
 def wheel_env(tmp_path_factory):
     """A virtual environment holding only the built wheel (its dependencies come from this one)."""
@@ -135,7 +114,7 @@ def test_a_student_with_only_the_wheel_lists_starts_and_checks_a_lab(wheel_env, 
     blank = course("check", notebook.name, "--json")
     report = json.loads(blank.stdout)
     assert report["score"] == 0 and {c["status"] for c in report["cells"]} == {"not_attempted"}
-    assert "visible checks only" in blank.stderr
+    assert blank.stderr.count("visible checks only") == 1  # said once, in one line
     nb = nbformat.read(notebook, as_version=4)
     answers = answer_sources(LAB)
     for cell in nb.cells:
