@@ -10,6 +10,7 @@ import nbformat
 
 from course.grader.engine import GradingInputs, grade_notebook
 from course.grader.kernel import Limits
+from course.grader.results import Report
 from course.grader.sandbox import choose
 from course.labs import discover_labs, is_answer_cell, nbgrader_meta, read_notebook
 
@@ -19,11 +20,11 @@ LABS = discover_labs(ROOT)
 SANDBOX = choose("bwrap" if os.environ.get("CI") else "auto")
 
 
-def grade(path: Path, lab_id: str | None = None, **limits) -> "Report":  # noqa: F821
+def grade(path: Path, lab_id: str | None = None, **limits) -> Report:
     """Grade a notebook or source of the repository's course, sandboxed like the CLI."""
     path = Path(path)
-    lab = LABS[lab_id or path.stem] if (lab_id or path.stem in LABS) else LABS[read_notebook(path).metadata.course.lab]
-    inputs = GradingInputs.from_lab(lab, protect=[path.parent.resolve()])
+    lab_id = lab_id or (path.stem if path.stem in LABS else read_notebook(path).metadata.course.lab)
+    inputs = GradingInputs.from_lab(LABS[lab_id], protect=[path.parent.resolve()])
     return grade_notebook(path, inputs, Limits(**limits), SANDBOX)
 
 

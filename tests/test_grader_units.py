@@ -371,7 +371,7 @@ def test_read_guard_ignores_a_replayed_report():
     assert integrity.read_guard(nb, KEY) == {"check_a": GuardReport([], [])}
 
 
-def test_read_guard_ignores_a_replayed_report():
+def test_read_guard_ignores_a_report_numbered_no_higher_than_the_last():
     nb = guarded([report_line("check_a", 2)], [report_line("check_b", 2)])
     assert integrity.read_guard(nb, KEY) == {"check_a": GuardReport()}
 

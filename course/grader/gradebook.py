@@ -27,7 +27,7 @@ import course
 from course.data import data_dir
 from course.grader.engine import GradingInputs
 from course.grader.kernel import Limits
-from course.grader.results import Report, RowStatus
+from course.grader.results import Report
 from course.grader.sandbox import Sandbox
 from course.grader.worker import Job, from_record, grade_in_worker, result_record
 from course.labs import MAX_NOTEBOOK_BYTES, NotebookError, is_graded_cell, nbgrader_meta
