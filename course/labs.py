@@ -39,7 +39,8 @@ class NotebookError(ValueError):
 
     Attributes:
         status: a short code for gradebooks: ``"invalid"`` (not a notebook, empty,
-            unreadable) or ``"wrong_lab"`` (a notebook of another lab).
+            unreadable), ``"wrong_lab"`` (a notebook of another lab) or ``"crashed"``
+            (the grading process died or failed on it).
     """
 
     def __init__(self, message: str, status: str = "invalid"):
@@ -48,6 +49,11 @@ class NotebookError(ValueError):
 
     def __reduce__(self):
         return type(self), (str(self), self.status)
+
+
+def too_large(name: str) -> NotebookError:
+    """The error for a notebook over ``MAX_NOTEBOOK_BYTES``."""
+    return NotebookError(f"{name}: larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; clear its outputs")
 
 
 def find_course_root(explicit: Path | None = None) -> Path | None:
@@ -133,7 +139,7 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
     if not path.is_file():
         raise NotebookError(f"{path}: no such file")
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-        raise NotebookError(f"{path.name}: larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; clear its outputs")
+        raise too_large(path.name)
     if path.suffix == ".py":
         return read_source(path)
     return parse_notebook(path.read_bytes(), path.name)
@@ -150,7 +156,7 @@ def parse_notebook(data: bytes, name: str) -> nbformat.NotebookNode:
         NotebookError: too large, not JSON, or not a notebook.
     """
     if len(data) > MAX_NOTEBOOK_BYTES:
-        raise NotebookError(f"{name}: larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; clear its outputs")
+        raise too_large(name)
     text = data.decode("utf-8", errors="replace")
     try:
         content = json.loads(text)
@@ -187,6 +193,12 @@ class GradedCell:
     points: float
 
 
+def graded_cells(nb: nbformat.NotebookNode) -> list[GradedCell]:
+    """A notebook's graded check cells with their points, in notebook order."""
+    return [GradedCell(nbgrader_meta(cell)["grade_id"], float(nbgrader_meta(cell).get("points", 0)))
+            for cell in nb.cells if is_graded_cell(cell)]
+
+
 @dataclass(frozen=True)
 class Lab:
     """One lab of the course: its id, and its instructor and student files."""
@@ -212,11 +224,7 @@ class Lab:
 
     def graded_cells(self) -> list[GradedCell]:
         """The graded check cells, in notebook order."""
-        return [
-            GradedCell(nbgrader_meta(cell)["grade_id"], float(nbgrader_meta(cell).get("points", 0)))
-            for cell in self.instructor_notebook().cells
-            if is_graded_cell(cell)
-        ]
+        return graded_cells(self.instructor_notebook())
 
     def graded_objects(self) -> list[str]:
         """Names the answer cells define (functions, classes, constants), in order."""

@@ -12,7 +12,7 @@ import hashlib
 import json
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -50,7 +50,7 @@ class GradingInputs:
     instructor: dict
     released: dict | None
     protected: tuple[str, ...] = ()
-    hidden: tuple[str, ...] = field(default=())
+    hidden: tuple[str, ...] = ()
 
     @classmethod
     def from_lab(cls, lab: Lab, protect: list[Path] = (), hide: list[Path] = ()) -> "GradingInputs":

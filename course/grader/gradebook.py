@@ -30,7 +30,7 @@ from course.grader.kernel import Limits
 from course.grader.results import Report
 from course.grader.sandbox import Sandbox
 from course.grader.worker import Job, from_record, grade_in_worker, result_record
-from course.labs import MAX_NOTEBOOK_BYTES, NotebookError, is_graded_cell, nbgrader_meta
+from course.labs import MAX_NOTEBOOK_BYTES, NotebookError, graded_cells, too_large
 
 VERSIONED = ("tensorflow", "keras", "numpy", "nbclient", "jupyter_client", "ipykernel", "ipython")
 CACHE_FORMAT = 2
@@ -74,24 +74,18 @@ def row_status(result: Report | NotebookError) -> str:
     return result.row_status()
 
 
-def lab_points(inputs: GradingInputs) -> list[tuple[str, float]]:
-    """``[(grade_id, points)]`` of the lab's graded cells, in order, from the instructor's notebook."""
-    return [(nbgrader_meta(c)["grade_id"], float(nbgrader_meta(c).get("points", 0)))
-            for c in inputs.instructor_notebook().cells if is_graded_cell(c)]
-
-
 def gradebook_rows(results: dict[str, Report | NotebookError], inputs: GradingInputs) -> tuple[list[str], list[list]]:
     """The CSV header and one row per student; ``max_score`` from the instructor's version."""
-    graded = lab_points(inputs)
-    max_score = sum(points for _, points in graded)
-    header = ["student", "score", "max_score", "status", "runtime_s", "notes", *[g for g, _ in graded]]
+    graded = graded_cells(inputs.instructor_notebook())
+    max_score = sum(cell.points for cell in graded)
+    header = ["student", "score", "max_score", "status", "runtime_s", "notes", *[c.grade_id for c in graded]]
     rows = []
     for student, result in results.items():
         report = result if isinstance(result, Report) else None
         points = {c.grade_id: c.points for c in report.cells} if report else {}
         rows.append([student, f"{sum(points.values()):g}", f"{max_score:g}", row_status(result),
                      report.runtime_s if report else 0, " | ".join(report.notes) if report else "",
-                     *[f"{points.get(g, 0):g}" for g, _ in graded]])
+                     *[f"{points.get(c.grade_id, 0):g}" for c in graded]])
     return header, rows
 
 
@@ -229,10 +223,15 @@ def read_submission(path: Path) -> bytes | NotebookError:
     """A submission's bytes, or why they cannot be read."""
     try:
         if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            return NotebookError(f"{path.name}: larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; clear its outputs")
+            return too_large(path.name)
         return path.read_bytes()
     except OSError as error:
         return NotebookError(f"{path.name}: cannot be read ({error.strerror})")
+
+
+def warn(line: str) -> None:
+    """Print a one-line warning to stderr."""
+    print(line, file=sys.stderr)
 
 
 def grade_folder(folder: Path, inputs: GradingInputs, out: Path, options: Options, jobs: int = 1,
@@ -253,8 +252,8 @@ def grade_folder(folder: Path, inputs: GradingInputs, out: Path, options: Option
     """
     out = Path(out)
     cache_path = out.with_name(f".{out.name}.cache.json")
-    warn = lambda line: print(line, file=sys.stderr)  # noqa: E731
-    cache = {} if regrade else load_cache(cache_path, dict(lab_points(inputs)), warn)
+    lab_points = {c.grade_id: c.points for c in graded_cells(inputs.instructor_notebook())}
+    cache = {} if regrade else load_cache(cache_path, lab_points, warn)
     code_digest, inputs_digest = grading_code_digest(), inputs.digest()
     contents = {student: read_submission(path) for student, path in find_submissions(folder, inputs.lab_id).items()}
     keys = {s: cache_key(c if isinstance(c, bytes) else str(c).encode(), inputs_digest, code_digest, options)

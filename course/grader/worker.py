@@ -19,11 +19,12 @@ from dataclasses import dataclass
 
 from course.grader.engine import GradingInputs, grade_notebook
 from course.grader.kernel import Limits
-from course.grader.results import Report
+from course.grader.results import Report, RowStatus
 from course.grader.sandbox import Sandbox
 from course.labs import NotebookError
 
 STARTUP_MARGIN_S = 120  # kernel start-up and reading results, on top of the notebook's own limit
+UNGRADED = {RowStatus.INVALID.value, RowStatus.WRONG_LAB.value, RowStatus.CRASHED.value}  # NotebookError statuses
 WORKER_COMMAND = (sys.executable, "-m", "course.grader.worker")
 
 
@@ -52,7 +53,7 @@ def from_record(data: dict) -> Report | NotebookError:
         TypeError, KeyError, ValueError: the data is not a result record.
     """
     if "error" in data:
-        if data["status"] not in ("invalid", "wrong_lab", "crashed"):
+        if data["status"] not in UNGRADED:
             raise ValueError(f"unknown status {data['status']!r}")
         return NotebookError(str(data["error"]), data["status"])
     return Report.from_record(data["report"])
