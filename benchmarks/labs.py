@@ -14,7 +14,7 @@ subprocess, so ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` in that worker, read
 after the kernel has exited, is the kernel's high-water mark (no psutil needed).
 With ``--runs N`` each figure is the median of N runs.
 
-The budgets come from DESIGN.md ("Performance budgets") and are printed beside
+The course's budgets (the BUDGETS table below) are printed beside
 each figure. Results go to ``benchmarks/results/labs.json`` (git-ignored) unless
 ``--out`` says otherwise.
 
@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "labs.json"
 
-# DESIGN.md, "Performance budgets" (2-core CPU machine).
+# The course's performance budgets (2-core CPU machine).
 BUDGETS = {
     "lab_s": 60.0,            # every solution lab runs top to bottom in <= 60 s
     "course_s": 360.0,        # the whole course in <= 6 min
