@@ -107,12 +107,16 @@ checks.check_perceptron(perceptron, seed=3)
 
 # %% [markdown]
 # The perceptron draws a straight line through the input space. Here is the lecture's
-# perceptron $\hat y = \sigma(1 + 3x_1 - 2x_2)$ coloured over the plane, with the line
-# $z = 0$ where $\hat y = 0.5$:
+# perceptron $\hat y = \sigma(1 + 3x_1 - 2x_2)$ coloured over the plane (blue where
+# $\hat y > 0.5$, red where $\hat y < 0.5$), with the black line $z = 0$ where $\hat y = 0.5$.
+# Each of the four points is labelled with the class this perceptron gives it: class 1 where
+# $z > 0$, class 0 where $z < 0$. Notice that every point sits in the region of its own colour,
+# and that $(-1, 2)$, the example above with $z = -6$, lies deep in the red side.
 
 # %%
 grid_points = np.array([[-3.0, -3.0], [3.0, 3.0], [-1.0, 2.0], [2.0, -1.0]])
-grid_labels = np.array([1, 0, 0, 1])
+grid_labels = np.array([0, 1, 0, 1])  # z = -2, 4, -6, 9: class 1 exactly where z > 0
+print("z at the four points:", grid_points @ w_example + b_example)
 plots.plot_decision_boundary(lambda x: perceptron(x, w_example, b_example), grid_points, grid_labels)
 plt.title("sigmoid(1 + 3·x1 − 2·x2)")
 plt.show()
@@ -179,7 +183,8 @@ checks.check_relu(relu, seed=5)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# All three side by side:
+# All three side by side. Notice where each one flattens out (its slope near 0) and where it
+# keeps rising:
 
 # %%
 plots.plot_activations({"sigmoid": sigmoid, "tanh": tanh, "ReLU": relu})
@@ -196,7 +201,9 @@ plt.show()
 def step_perceptron(x, weights):
     """Step perceptron: 1 where x @ w + b > 0, else 0. x: (n, 2); weights: (w, b)."""
     w, b = weights
-    return (np.asarray(x) @ np.asarray(w) + b > 0).astype(int)
+    w = np.asarray(w, dtype=np.float64).reshape(-1)  # any pair of weights: a list, (2,) or (2, 1)
+    b = np.asarray(b, dtype=np.float64).item()  # a number, or an array holding one
+    return (np.asarray(x) @ w + b > 0).astype(int)
 
 
 binary_inputs = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
@@ -333,9 +340,14 @@ my_layer = MyDenseLayer(3, 2)
 x_batch = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
 my_output = my_layer(x_batch)
 
+# Find your W and b by their shapes, whatever their names or the order you created them in.
+my_weights = list(my_layer.trainable_weights)
+my_W = next(v for v in my_weights if tuple(v.shape) == (3, 2))
+my_b = next(v for v in my_weights if v is not my_W)
+
 keras_layer = layers.Dense(2, activation="sigmoid")
 keras_layer.build((None, 3))
-keras_layer.set_weights([w.numpy() for w in my_layer.weights])
+keras_layer.set_weights([my_W.numpy(), my_b.numpy().reshape(-1)])
 keras_output = keras_layer(x_batch)
 
 print("output shape:", tuple(my_output.shape))
@@ -351,5 +363,26 @@ print("largest difference:", float(np.max(np.abs(np.asarray(my_output) - np.asar
 #   layers compute XOR.
 # - A dense layer is many perceptrons at once, `sigmoid(inputs @ W + b)`; in Keras 3 you
 #   create its weights in `build`, compute in `call` and describe it in `get_config`.
+#
+# ## Try it
+#
+# Not graded, and each takes one edit and one re-run. Before you run, write down what you
+# expect; afterwards, explain what you see. Undo the edit when you are done.
+#
+# 1. **Flip the perceptron.** In the plot cell of §1, change the `lambda` to
+#    `perceptron(x, -w_example, -b_example)`. Predict: does the black line move? What happens
+#    to the colours, and how many of the four points are now on the wrong side? (Hint:
+#    $\sigma(-z) = 1 - \sigma(z)$.)
+# 2. **Sharpen the sigmoid.** In the same cell, use `perceptron(x, 10 * w_example,
+#    10 * b_example)`. The line $z = 0$ stays where it is, since multiplying $z$ by 10 does not
+#    change its sign, but the shading changes: how, and why does the perceptron now look almost
+#    like the step perceptron of §3?
+# 3. **Check an identity.** In the plot cell at the end of §2, add the entry
+#    `"2·sigmoid(2z) − 1": lambda z: 2 * sigmoid(2 * z) - 1` to the dictionary. According to
+#    the table in §2, which of the other curves should disappear exactly under the new one?
+# 4. **A finer search for XOR.** In the brute-force cell of §3, change the step of
+#    `candidates` from `0.25` to `0.1` (41 values instead of 17, so about 14 times as many
+#    perceptrons; still about a second). Predict both counts before you run. Why can no
+#    grid, however fine, ever find a perceptron for XOR?
 #
 # Next, lab 02 stacks such layers with `keras.Sequential`.

@@ -44,11 +44,13 @@ print(course.environment_line())
 # $g(\text{inputs}\,W + b)$. A network with **one hidden layer** feeds the inputs to a hidden
 # layer of $h$ units and the hidden layer's outputs to an **output layer**:
 #
-# $$z = g\big(x\,W^{(1)} + b^{(1)}\big), \qquad \hat y = z\,W^{(2)} + b^{(2)},$$
+# $$z^{(1)} = x\,W^{(1)} + b^{(1)}, \qquad a^{(1)} = g\big(z^{(1)}\big), \qquad
+# \hat y = a^{(1)}\,W^{(2)} + b^{(2)},$$
 #
-# with $W^{(1)}$ of shape $(d, h)$ and $W^{(2)}$ of shape $(h, k)$ for $k$ outputs. The hidden
-# layer is "hidden" because nobody supervises its values directly; only $\hat y$ is compared
-# with a target.
+# with $W^{(1)}$ of shape $(d, h)$ and $W^{(2)}$ of shape $(h, k)$ for $k$ outputs. As in lab 01,
+# $z$ is the **pre-activation**, the weighted sum plus bias, and $a = g(z)$ is the
+# **activation**, what the hidden layer passes on. The hidden layer is "hidden" because nobody
+# supervises its values directly; only $\hat y$ is compared with a target.
 #
 # Here the output layer gets **no activation**: it returns raw scores (also called *logits*),
 # any real numbers. Lab 03 turns scores into probabilities.
@@ -153,14 +155,18 @@ checks.check_build_deep_model(build_deep_model, seed=2)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Each layer's output size is the next layer's input size:
+# Each layer's output size is the next layer's input size. (If you wrote the ReLU as a layer of
+# its own, `layers.ReLU()` or `layers.Activation("relu")`, it shows up here as a layer with no
+# weights: it only applies $g$.)
 
 # %%
 course.set_seed(42)
 deep_model = build_deep_model(2, [16, 16], 1)
 for layer in deep_model.layers:
-    print(f"{layer.name:10s} kernel {tuple(layer.kernel.shape)}, bias {tuple(layer.bias.shape)}, "
-          f"activation {layer.activation.__name__}")
+    weights = ", ".join(f"{v.name} {tuple(v.shape)}" for v in layer.weights) or "no weights"
+    activation = getattr(layer, "activation", layer)  # a ReLU layer is its own activation
+    activation = getattr(activation, "__name__", type(activation).__name__)
+    print(f"{layer.name:12s} {weights:30s} activation {activation}")
 
 # %% [markdown]
 # ## 3. Counting parameters
@@ -208,8 +214,8 @@ checks.check_count_dense_params(count_dense_params, seed=9)
 # %%
 for n_inputs, hidden_sizes, n_outputs in [(2, [3], 1), (2, [16, 16], 1), (784, [128], 10), (784, [256, 128, 64], 10)]:
     keras_count = build_deep_model(n_inputs, hidden_sizes, n_outputs).count_params()
-    print(f"{n_inputs} -> {hidden_sizes} -> {n_outputs}: formula {count_dense_params(n_inputs, hidden_sizes, n_outputs):>7,}, "
-          f"Keras {keras_count:>7,}")
+    formula_count = int(np.asarray(count_dense_params(n_inputs, hidden_sizes, n_outputs)).item())
+    print(f"{n_inputs} -> {hidden_sizes} -> {n_outputs}: formula {formula_count:>7,}, Keras {keras_count:>7,}")
 
 # %% [markdown]
 # ## 4. Without activations, depth buys nothing
@@ -269,6 +275,7 @@ linear_stack = keras.Sequential(
     [keras.Input(shape=(2,)), layers.Dense(8), layers.Dense(8), layers.Dense(1)]
 )
 W, b = collapse_linear_stack(linear_stack.layers)
+W, b = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64).reshape(-1)
 x_check = np.random.default_rng(1).normal(size=(1000, 2)).astype("float32")
 print(f"{linear_stack.count_params()} parameters in the stack, {W.size + b.size} in the collapsed layer")
 print("largest difference between the stack and x @ W + b:",
@@ -357,5 +364,25 @@ checks.check_xor_accuracy(build_deep_model, seed=3)
 #   $W = W_1 W_2 \cdots$, and each bias is carried through the later kernels.
 # - On data that no line separates, a linear model stays near chance, while a small ReLU
 #   network draws a bent boundary and classifies held-out points well.
+#
+# ## Try it
+#
+# Not graded, and each takes one edit and one re-run of a few seconds. Before you run, write
+# down what you expect; afterwards, explain what you see. Undo the edit when you are done.
+#
+# 1. **Read a summary before you see it.** In the `model.summary()` cell of §1, build
+#    `build_single_layer_model(2, 30, 1)` instead. Work out the `Param #` of each layer and the
+#    total with $(a + 1)\,m$ first, then run and compare.
+# 2. **Twice as wide.** In the comparison cell of §3, add `(784, [256], 10)` to the list. Is the
+#    count exactly twice the 101,770 of `(784, [128], 10)`? Predict the number, then explain
+#    the small gap: which parameters do not double when the hidden layer does?
+# 3. **Break the collapse.** In the demo cell of §4, give the middle layer an activation:
+#    `layers.Dense(8, activation="relu")`. Your `collapse_linear_stack` still returns some
+#    `(W, b)`. Predict what happens to the "largest difference" line, and explain why no single
+#    `(W, b)` can match this stack on every input.
+# 4. **Too small a step.** In the training cell of §5, change `learning_rate=0.02` to `0.0002`
+#    inside `train_xor_model`. Predict both held-out accuracies. The ReLU network still *can*
+#    draw the bent boundary; what stops it from getting there in 10 epochs? (Lab 05 is about
+#    choosing this number.)
 #
 # Next, lab 03 turns scores into probabilities and measures how wrong a prediction is: the loss.

@@ -49,6 +49,9 @@ print(course.environment_line())
 # shape `(n, 1)`. We reshape the labels to `(200, 1)` once, here, so that labels and predictions
 # always have the same shape. Mixing `(n,)` and `(n, 1)` is a classic bug: NumPy broadcasts
 # `(n,) - (n, 1)` to an `(n, n)` matrix without any error.
+#
+# In the plot, notice where the gold star, the student at [4, 5], sits: among mostly blue
+# points, past students who passed.
 
 # %%
 x_train, y_train = course.data.load_pass_fail()
@@ -195,20 +198,54 @@ checks.check_mean_squared_error(mean_squared_error, seed=8)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Why not use MSE for pass/fail too? Compare the two losses for a student who passed ($y = 1$)
-# as the predicted probability $p$ goes from 0 to 1. Squared error never exceeds 1, however
-# confident the wrong answer; cross-entropy grows without bound, so confident mistakes are
-# punished hard, and its slope stays steep where MSE's flattens out. That is one reason
-# classification networks train faster with cross-entropy.
+# Why not use MSE for pass/fail too? Both losses are smallest when $p = y$; the difference is
+# how hard each one pushes the network when it is wrong. The network does not choose $p$
+# directly: its output unit computes a score $z$ (the logit) and $p = \sigma(z)$, and training
+# moves $z$ by changing the weights. So what matters is the gradient of the loss with respect to
+# $z$. The sigmoid's own slope is $\dfrac{dp}{dz} = p(1 - p)$, and the chain rule gives, for one
+# output:
+#
+# - **cross-entropy**: $\dfrac{\partial L}{\partial p} = \dfrac{p - y}{p(1 - p)}$, so
+#   $\dfrac{\partial L}{\partial z} = p - y$: the sigmoid's slope cancels out;
+# - **squared error** $(p - y)^2$: $\dfrac{\partial L}{\partial z} = 2(p - y)\,p(1 - p)$: the
+#   sigmoid's slope stays in.
+#
+# Take a student who passed ($y = 1$) and a network that is confidently wrong: $z$ far below 0,
+# so $p$ is close to 0. Cross-entropy's gradient is $p - 1 \approx -1$, a full-strength push
+# towards "pass". The squared error's gradient carries the factor $p(1 - p) \approx 0$, because
+# the sigmoid is flat there, so its push almost vanishes: once $p$ is below $1/3$, the more
+# confidently wrong the network is, the *less* squared error corrects it. (The loss values tell
+# the same story: squared error never exceeds 1, however wrong the answer; cross-entropy grows
+# without bound.) That is one reason classification networks train faster with cross-entropy. The same
+# $p - y$ comes out for a softmax output with categorical cross-entropy (sections 4 and 5), one
+# entry per class.
+#
+# Both losses and both gradients for $y = 1$, against the logit $z$. Notice on the right how, at
+# the far left, cross-entropy's gradient stays near $-1$ while squared error's sinks to 0:
 
 # %%
-p_grid = np.linspace(0.001, 0.999, 300).reshape(-1, 1)
-ones = np.ones_like(p_grid)
-plt.plot(p_grid, binary_cross_entropy(ones, p_grid), label="binary cross-entropy, $-\\log p$")
-plt.plot(p_grid, mean_squared_error(ones, p_grid), label="squared error, $(1 - p)^2$")
-plt.xlabel("predicted probability $p$ of a pass (truth: passed)")
-plt.ylabel("loss")
-plt.legend()
+z_grid = np.linspace(-8, 8, 321).reshape(-1, 1)  # logits of the output unit
+p_grid = 1 / (1 + np.exp(-z_grid))  # p = sigmoid(z)
+ones = np.ones_like(p_grid)  # the truth: this student passed, y = 1
+grad_cross_entropy = p_grid - ones  # dL/dz = p - y
+grad_squared_error = 2 * (p_grid - ones) * p_grid * (1 - p_grid)  # dL/dz = 2 (p - y) p (1 - p)
+
+z_wrong = -6.0  # a confidently wrong network: P(pass) = sigmoid(-6) is about 0.0025
+p_wrong = 1 / (1 + np.exp(-z_wrong))
+print(f"at z = {z_wrong}: p = {p_wrong:.2g}, dL/dz is {p_wrong - 1:.4f} for cross-entropy "
+      f"and {2 * (p_wrong - 1) * p_wrong * (1 - p_wrong):.2g} for squared error")
+
+fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(12, 4))
+ax_loss.plot(z_grid, np.asarray(binary_cross_entropy(ones, p_grid)), label="binary cross-entropy, $-\\log p$")
+ax_loss.plot(z_grid, np.asarray(mean_squared_error(ones, p_grid)), label="squared error, $(1 - p)^2$")
+ax_loss.set(xlabel="logit $z$, with $p = \\sigma(z)$", ylabel="loss", title="loss for a student who passed (y = 1)")
+ax_grad.axhline(0, color="0.8", linewidth=0.8)
+ax_grad.plot(z_grid, grad_cross_entropy, label="cross-entropy: $p - 1$")
+ax_grad.plot(z_grid, grad_squared_error, label="squared error: $2(p - 1)\\,p(1 - p)$")
+ax_grad.set(xlabel="logit $z$, with $p = \\sigma(z)$", ylabel="$\\partial L / \\partial z$",
+            title="gradient with respect to the logit (y = 1)")
+ax_loss.legend()
+ax_grad.legend()
 plt.show()
 
 # %% [markdown]
@@ -268,7 +305,7 @@ checks.check_softmax(softmax, seed=2)
 
 # %%
 z_values = np.array([-3.0, 0.0, 2.0])
-two_class = softmax(np.stack([z_values, np.zeros_like(z_values)], axis=1))
+two_class = np.asarray(softmax(np.stack([z_values, np.zeros_like(z_values)], axis=1)))
 print("softmax([z, 0])[:, 0]:", np.round(two_class[:, 0], 4))
 print("sigmoid(z):           ", np.round(1 / (1 + np.exp(-z_values)), 4))
 
@@ -324,7 +361,8 @@ checks.check_categorical_cross_entropy(categorical_cross_entropy, seed=4)
 # %%
 logits = np.array([[2.0, -1.0, 0.5], [0.0, 3.0, -2.0]], dtype="float32")
 labels = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], dtype="float32")
-print("yours, on softmax(logits):        ", np.round(categorical_cross_entropy(labels, softmax(logits)), 4))
+yours = categorical_cross_entropy(labels, np.asarray(softmax(logits)))
+print("yours, on softmax(logits):        ", np.round(np.asarray(yours), 4))
 print("Keras, from_logits=True on logits:", np.round(np.asarray(
     keras.losses.categorical_crossentropy(labels, logits, from_logits=True)), 4))
 print("Keras, logits given as if probabilities (wrong):", np.round(np.asarray(
@@ -378,8 +416,13 @@ checks.check_empirical_risk(empirical_risk, seed=3)
 # `keras.losses.BinaryCrossentropy()`, which already averages over the examples.
 
 # %%
-print(f"yours:                        {empirical_risk(untrained_model, x_train, y_train, binary_cross_entropy):.5f}")
-print(f"keras.losses function + mean: {empirical_risk(untrained_model, x_train, y_train, keras.losses.binary_crossentropy):.5f}")
+def risk(model, loss_fn):
+    """Your empirical_risk on the 200 students, as a plain float (whatever type it returns)."""
+    return float(np.asarray(empirical_risk(model, x_train, y_train, loss_fn)).reshape(()))
+
+
+print(f"yours:                        {risk(untrained_model, binary_cross_entropy):.5f}")
+print(f"keras.losses function + mean: {risk(untrained_model, keras.losses.binary_crossentropy):.5f}")
 print(f"keras.losses class:           {float(keras.losses.BinaryCrossentropy()(y_train, untrained_model(x_train))):.5f}")
 
 # %% [markdown]
@@ -431,7 +474,7 @@ course.set_seed(0)
 model = build_pass_fail_model()
 learning_rate, batch_size, num_epochs = 0.05, 16, 20
 print(f"before training: P(pass | [4, 5]) = {float(model(you)[0, 0]):.3f}, "
-      f"empirical risk {empirical_risk(model, x_train, y_train, binary_cross_entropy):.3f}")
+      f"empirical risk {risk(model, binary_cross_entropy):.3f}")
 
 model.compile(
     optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
@@ -445,13 +488,14 @@ record = keras.callbacks.LambdaCallback(
 history = model.fit(x_train, y_train, batch_size=batch_size, epochs=num_epochs, verbose=0, callbacks=[record])
 
 print(f"after training:  P(pass | [4, 5]) = {float(model(you)[0, 0]):.3f}, "
-      f"empirical risk {empirical_risk(model, x_train, y_train, binary_cross_entropy):.3f}, "
+      f"empirical risk {risk(model, binary_cross_entropy):.3f}, "
       f"training accuracy {history.history['accuracy'][-1]:.0%}")
 
 # %% [markdown]
 # The loss curve (the mean loss of each epoch), your predicted chance of passing after each
 # epoch, and the learned decision boundary, with the black line where the predicted
-# probability is 0.5:
+# probability is 0.5. Notice that the prediction for [4, 5] crosses 0.5 early, while the loss
+# keeps falling long after: training goes on improving the other students' predictions too.
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
@@ -477,5 +521,32 @@ plt.show()
 #   logits cannot overflow. `from_logits=True` means "my predictions are raw scores".
 # - Per-example losses have shape `(n,)`; their mean over the data set is the empirical risk
 #   $J(W)$, which `compile`/`fit` minimise.
+# - For a sigmoid (or softmax) output, cross-entropy's gradient with respect to the logit is
+#   $p - y$, full strength when the network is confidently wrong; squared error's,
+#   $2(p - y)\,p(1 - p)$, fades away exactly there.
+#
+# ## Try it
+#
+# Not graded, and each takes one edit and one re-run of a few seconds. Before you run, write
+# down what you expect; afterwards, explain what you see. Undo the edit when you are done.
+#
+# 1. **Ten times more confident, and wrong.** In the example cell of §2, change the second
+#    prediction in `p_example` from `0.1` to `0.01` (that student passed). Predict the new loss
+#    on the `Keras:` line for that student before you run. How much does the loss grow each time the
+#    wrong answer becomes ten times more confident?
+# 2. **Even more wrong.** In the plot cell of §3, set `z_wrong = -12.0`. Predict both printed
+#    gradients: does cross-entropy's change much? By roughly what factor does squared error's
+#    shrink? (For very negative $z$, $p = \sigma(z) \approx e^{z}$.)
+# 3. **Overflow's twin.** In the first cell of §4, change `big_logits` to
+#    `[[-1000.0, -1001.0, -1002.0]]`. Predict what the literal formula prints now, and what
+#    `keras.ops.softmax` prints. (Hint: $e^{-1000}$ is 0 in floating point. And which
+#    probabilities does softmax give for scores $(0, -1, -2)$?) Once your `softmax` passes its
+#    check, add `print(softmax(big_logits))` to that cell as well.
+# 4. **Fewer, bigger batches.** In the training cell of §7, change the batch size in
+#    `learning_rate, batch_size, num_epochs = 0.05, 16, 20` from 16 to 200, the whole data set
+#    in one batch. How many weight updates do the 20 epochs make now, compared with
+#    $20 \times 13 = 260$ before? Predict whether the final empirical risk ends up higher or
+#    lower than with batches of 16, and how far P(pass | [4, 5]) gets. Lab 04 looks at this
+#    trade-off.
 #
 # Next, lab 04 computes the gradients of $J(W)$ and writes gradient descent by hand.

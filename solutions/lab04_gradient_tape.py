@@ -132,8 +132,12 @@ checks.check_numerical_gradient(numerical_gradient, seed=4)
 # with a million weights would need two million forward passes for a single step. TensorFlow
 # does it differently: inside a `with tf.GradientTape() as tape:` block it records every
 # operation of the forward pass, and `tape.gradient(result, sources)` walks that record
-# backwards, applying the chain rule at each operation. That is **backpropagation**, and the
-# whole gradient costs about as much as one more forward pass.
+# backwards, applying the chain rule at each operation. That is **backpropagation**
+# (reverse-mode automatic differentiation). One backward pass delivers the partial derivatives
+# for *all* the sources at once: the loss and its whole gradient together cost a small multiple
+# of one forward pass, typically two to three times, however many weights there are. The price
+# is memory: the tape keeps the intermediate results of the forward pass (every layer's
+# outputs, for instance) until the backward pass has used them.
 #
 # The tape follows `tf.Variable`s automatically; a plain tensor must be added with
 # `tape.watch(...)`.
@@ -161,7 +165,7 @@ def sin_x_squared(x):
 
 
 x_point = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -2.5]])
-numeric = numerical_gradient(lambda x: float(sin_x_squared(x)), x_point)
+numeric = np.asarray(numerical_gradient(lambda x: float(sin_x_squared(x)), x_point), dtype=np.float64)
 
 x_var = tf.Variable(x_point)
 with tf.GradientTape() as tape:
@@ -192,13 +196,15 @@ print("largest difference:", np.max(np.abs(numeric - taped)))
 # $$\frac{\partial L}{\partial \mathbf{w}} = 2(\hat y - y)\,\hat y(1 - \hat y)\,\mathbf{x},
 # \qquad \frac{\partial L}{\partial b} = 2(\hat y - y)\,\hat y(1 - \hat y).$$
 #
-# For the lecture's student who attended 4 lectures and spent 5 hours on the project, and
-# passed ($y = 1$), with weights $\mathbf{w} = (0.1, -0.2)$ and $b = 0.3$, all three methods
-# give the same three numbers:
+# Take the lecture's student at $[4, 5]$: 4 lectures attended, 5 hours on the final project.
+# The lecture never says how this student did (it only points out that $[4, 5]$ lies where most
+# past students passed), so for this exercise **suppose the student passed, $y = 1$**. With
+# weights $\mathbf{w} = (0.1, -0.2)$ and $b = 0.3$, all three methods give the same three
+# numbers:
 
 # %%
 x_student = np.array([4.0, 5.0])
-y_student = 1.0
+y_student = 1.0  # an assumption for this exercise: suppose the student passed
 params = np.array([0.1, -0.2, 0.3])  # (w1, w2, b)
 
 
@@ -209,7 +215,7 @@ def neuron_loss(params):
 
 
 # 1. numerical
-grad_numeric = numerical_gradient(lambda p: float(neuron_loss(p)), params)
+grad_numeric = np.asarray(numerical_gradient(lambda p: float(neuron_loss(p)), params), dtype=np.float64)
 
 # 2. tf.GradientTape
 params_var = tf.Variable(params)
@@ -279,14 +285,18 @@ checks.check_gradient_descent(gradient_descent, seed=3)
 # A classic test function is the long, shallow valley
 # $f(w_1, w_2) = \tfrac{1}{20} w_1^2 + w_2^2$: twenty times steeper across ($w_2$) than
 # along ($w_1$). With a learning rate of 0.9, the steep direction overshoots and bounces
-# from wall to wall while the shallow direction creeps towards the minimum at $(0, 0)$:
+# from wall to wall while the shallow direction creeps towards the minimum at $(0, 0)$.
+# Notice, on the left, the zigzag across the valley, and on the right, the loss falling
+# steadily anyway:
 
 # %%
 def valley(w):
     return w[0] ** 2 / 20 + w[1] ** 2
 
 
-path = gradient_descent(valley, np.array([-7.0, 2.0]), learning_rate=0.9, num_steps=40)
+learning_rate = 0.9
+path = np.asarray(gradient_descent(valley, np.array([-7.0, 2.0]), learning_rate=learning_rate, num_steps=40),
+                  dtype=np.float64)
 path_losses = [float(valley(tf.constant(p))) for p in path]
 
 fig, (ax_path, ax_loss) = plt.subplots(1, 2, figsize=(11, 4))
@@ -294,7 +304,7 @@ grid_1, grid_2 = np.meshgrid(np.linspace(-8, 8, 200), np.linspace(-3, 3, 200))
 ax_path.contour(grid_1, grid_2, grid_1**2 / 20 + grid_2**2, levels=15, cmap="Greys")
 ax_path.plot(path[:, 0], path[:, 1], "o-", color="tab:red", markersize=3)
 ax_path.plot(0, 0, "k+", markersize=12)
-ax_path.set(xlabel="$w_1$", ylabel="$w_2$", title="gradient descent, learning rate 0.9")
+ax_path.set(xlabel="$w_1$", ylabel="$w_2$", title=f"gradient descent, learning rate {learning_rate}")
 ax_loss.plot(path_losses, "o-", markersize=3)
 ax_loss.set(yscale="log", xlabel="step", ylabel="loss", title="loss along the path")
 plt.show()
@@ -381,7 +391,7 @@ optimizer = keras.optimizers.SGD(learning_rate=0.5)
 loss_fn = keras.losses.BinaryCrossentropy()
 for step in range(10):
     loss = train_step(model, optimizer, loss_fn, x_train, y_train)
-    print(f"step {step}: loss {float(loss):.4f}")
+    print(f"step {step}: loss {np.asarray(loss).item():.4f}")
 
 for name, step_function in [("@tf.function", train_step), ("eager", train_step.python_function)]:
     start = time.perf_counter()
@@ -483,6 +493,7 @@ for label, batch_size in [("full batch", len(x_train)), ("mini-batch", 32), ("si
     start = time.perf_counter()
     history = train_loop(model, x_train, y_train, num_epochs, batch_size,
                          keras.optimizers.SGD(learning_rate=0.1), keras.losses.BinaryCrossentropy(), seed=0)
+    history = np.asarray(history, dtype=np.float64).ravel()  # one loss per epoch
     seconds = time.perf_counter() - start
     histories[f"{label} ({batch_size})"] = history
     rows.append((label, batch_size, -(-len(x_train) // batch_size), history[-1], seconds / num_epochs))
@@ -512,13 +523,36 @@ plt.show()
 #   error proportional to $h^2$; one per entry gives a numerical gradient — slow, but a
 #   trustworthy check.
 # - `tf.GradientTape` records the forward pass and applies the chain rule backwards
-#   (backpropagation); for one sigmoid neuron, the hand-derived
-#   $2(\hat y - y)\,\hat y(1-\hat y)\,\mathbf{x}$ gives the same numbers.
+#   (backpropagation): all the partial derivatives at once for a small multiple (about 2–3×)
+#   of one forward pass, paid for with the memory the tape keeps for the backward pass. For
+#   one sigmoid neuron, the hand-derived $2(\hat y - y)\,\hat y(1-\hat y)\,\mathbf{x}$ gives
+#   the same numbers.
 # - Gradient descent repeats $\mathbf{w} \leftarrow \mathbf{w} - \eta \nabla L$; a learning
 #   rate too large for the steepest direction makes the path zigzag.
 # - A training step is tape, `tape.gradient` on `model.trainable_variables`,
 #   `optimizer.apply_gradients`; `@tf.function` makes it fast.
 # - A training loop shuffles every epoch, steps through mini-batches (keeping the short last
 #   one) and records one mean loss per epoch — what `model.fit` does for you.
+#
+# ## Try it
+#
+# Not graded, and each takes one edit and one re-run of a few seconds. Before you run, write
+# down what you expect; afterwards, explain what you see. Undo the edit when you are done.
+#
+# 1. **Forget to watch.** In the first code cell of §2, delete the line `tape.watch(x_const)`.
+#    Predict what `tape.gradient(y_cube, x_const)` returns now, and so what the `print` line
+#    does. Why does `w` not need the same line?
+# 2. **Suppose the other label.** In the code cell of §3, set `y_student = 0.0`: suppose this
+#    time that the student failed. Predict the signs of the three gradients before you run, and
+#    whether they get larger or smaller in size. (Hint: $\hat y \approx 0.43$ here; look at the
+#    factor $\hat y - y$.) Which way would one gradient-descent step move $w_1$, $w_2$ and $b$?
+# 3. **Tune the step on the valley.** In the plot cell of §4, set `learning_rate = 0.5`, then
+#    `learning_rate = 1.05`. Along $w_2$ each step multiplies $w_2$ by $1 - 2\eta$, and along
+#    $w_1$ it multiplies $w_1$ by $1 - \eta / 10$. Use these factors to predict each path:
+#    where does $w_2$ go after one step with 0.5, and what happens to the loss with 1.05?
+# 4. **One more batch size.** In the comparison cell of §7, add `("mini-batch", 8)` to the
+#    list of runs. Predict its number of steps per epoch and where its final loss lands
+#    compared with the other three, then compare its seconds per epoch with the single-example
+#    run.
 #
 # Next, lab 05 looks at the learning rate and at optimizers smarter than plain SGD.
