@@ -600,7 +600,7 @@ class TwoLayerNet:
         weight_init_std: standard deviation of the random initial weights.
 
     Attributes:
-        params: dict of float64 arrays, "W1" (D, H), "b1" (H,), "W2" (H, C), "b2" (C,);
+        params: dict of NumPy float arrays, "W1" (D, H), "b1" (H,), "W2" (H, C), "b2" (C,);
             the layers use these same arrays, so in-place updates reach them.
 
     predict(x): x (N, D) -> scores (N, C), before the softmax.

@@ -194,6 +194,17 @@ class ReluInPlaceGoodMask(Relu):
         return x
 
 
+class ReluLocalMask(Relu):
+    """Wrong: the mask never reaches self, which still holds __init__'s all-True placeholder."""
+
+    def __init__(self):
+        self.mask = True
+
+    def forward(self, x):
+        mask = x <= 0
+        return np.where(mask, 0, x)
+
+
 class ReluShared(Relu):
     def forward(self, x):
         ReluShared.mask = x <= 0
@@ -209,6 +220,7 @@ class ReluShared(Relu):
     (variant(Relu, forward=lambda self, x: (setattr(self, "mask", x <= 0), x > 0)[1]), "returns the mask"),
     (ReluShared, "share their state"),
     (variant(Relu, backward=lambda self, dout: dout[self.mask]), "has shape"),
+    (ReluLocalMask, "keep its mask in a local variable"),
 ])
 def test_relu_names_the_mistake(wrong, message):
     with pytest.raises(CheckFailed, match=message):
@@ -254,6 +266,23 @@ class SigmoidFromInput:
         return dout * (y - y**2)
 
 
+class SigmoidLocalOutput(Sigmoid):
+    def __init__(self):
+        self.out = None
+
+    def forward(self, x):
+        out = sigmoid(x)
+        return out
+
+
+class SigmoidFloat32(Sigmoid):
+    """Correct within float32's precision: the lab works in float64, but float32 is not a mistake."""
+
+    def forward(self, x):
+        self.out = sigmoid(x.astype(np.float32))
+        return self.out
+
+
 class SigmoidShared(Sigmoid):
     def forward(self, x):
         SigmoidShared.out = sigmoid(x)
@@ -286,9 +315,9 @@ def test_activations_pass_correct_versions(capsys):
     for seed in range(3):
         for relu in (Relu, ReluFishBook, ReluWhere):
             checks.check_relu(relu, seed=seed)
-        for layer in (Sigmoid, SigmoidFromInput):
+        for layer in (Sigmoid, SigmoidFromInput, SigmoidFloat32):
             checks.check_sigmoid(layer, seed=seed)
-    assert capsys.readouterr().out.count("✔") == 15
+    assert capsys.readouterr().out.count("✔") == 18
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -300,6 +329,9 @@ def test_activations_pass_correct_versions(capsys):
     (SigmoidShared, "share their state"),
     (SigmoidOverwritesInput, "changed the array you passed in"),
     (variant(Sigmoid, forward=lambda self, x: sigmoid(x)), "save what backward needs on self"),
+    (SigmoidLocalOutput, "found None where forward's values belong"),
+    (variant(Sigmoid, backward=lambda self, dout: dout * sigmoid(self.out) * (1 - sigmoid(self.out))),
+     "applies the sigmoid again"),
 ])
 def test_sigmoid_names_the_mistake(wrong, message):
     with pytest.raises(CheckFailed, match=message):
@@ -422,6 +454,10 @@ def test_affine_passes_correct_versions(capsys):
     (AffineReturnsAll, "return dx alone"),
     (AffineNoStore, "self.dW and self.db"),
     (AffineUpdatesWeights, "changed W or b"),
+    (variant(Affine, __init__=lambda self, W, b: setattr(self, "W", W.copy()) or setattr(self, "b", b.copy())),
+     "keeps a copy of W or b"),
+    (affine_backward(lambda x, W, d: d @ x.T, RIGHT_DB, RIGHT_DX), r"dW is built as dout @ x.T"),
+    (affine_backward(RIGHT_DW, RIGHT_DB, lambda x, W, d: d @ W), "dx uses W without transposing it"),
 ])
 def test_affine_names_the_mistake(wrong, message):
     with pytest.raises(CheckFailed, match=message):
@@ -510,6 +546,11 @@ class SoftmaxOneHotOnly(SoftmaxLoss):
         return -np.mean(np.sum(t * np.log(self.y), axis=1))
 
 
+class SoftmaxArgmaxAlways(SoftmaxLossFishBook):
+    def forward(self, x, t):
+        return super().forward(x, t.argmax(axis=1))
+
+
 class SoftmaxNoDefault(SoftmaxLoss):
     def backward(self, dout):
         return dout * (self.y - self.t) / len(self.y)
@@ -546,6 +587,9 @@ def test_softmax_with_loss_passes_correct_versions(capsys):
     (softmax_variant(loss=lambda y, t: -np.mean(t * np.log(y))), "averages over every entry"),
     (softmax_variant(softmax_fn=lambda x: softmax(x, axis=0)), r"softmax over the batch \(axis 0\)"),
     (softmax_variant(softmax_fn=unstable_softmax), "subtract each row's max"),
+    (softmax_variant(softmax_fn=lambda x: np.exp(x - x.max()) / np.exp(x - x.max()).sum()),
+     "normalises over the whole batch at once"),
+    (SoftmaxArgmaxAlways, "mishandles integer labels"),
     (softmax_variant(loss=lambda y, t: y), "return the loss, one number"),
     (SoftmaxOneHotOnly, "mishandles integer labels"),
     (SoftmaxNoDefault, "give dout a default"),
@@ -579,6 +623,9 @@ def relative_error_loop(a, b):
     (lambda a, b: np.max(np.abs(a - b)), "largest absolute difference"),
     (lambda a, b: np.max(np.abs(a - b) / (np.abs(a) + np.abs(b))), "0/0"),
     (lambda a, b: np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8), "return one number"),
+    (lambda a, b: np.max(np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-8)),
+     r"divides by the larger of \|a\| and \|b\|"),
+    (lambda a, b: np.max(np.abs(a - b) / np.maximum(np.abs(a + b), 1e-8)), r"divides by \|a \+ b\|"),
 ])
 def test_relative_error_names_the_mistake(wrong, message):
     with pytest.raises(CheckFailed, match=message):
@@ -671,6 +718,45 @@ class NetZeroInit(NetWithOwnBackprop):
             value[...] = 0
 
 
+class NetSharedParams(NetWithOwnBackprop):
+    params = {}
+
+    def __init__(self, input_size, hidden_size, output_size):
+        self.params["W1"] = np.random.randn(input_size, hidden_size)
+        self.params["b1"] = np.zeros(hidden_size)
+        self.params["W2"] = np.random.randn(hidden_size, output_size)
+        self.params["b2"] = np.zeros(output_size)
+
+
+class NetSkipsRelu(NetWithOwnBackprop):
+    def gradient(self, x, t):
+        p = self.params
+        active = np.maximum(x @ p["W1"] + p["b1"], 0)
+        last = SoftmaxLoss()
+        last.forward(active @ p["W2"] + p["b2"], t)
+        dscores = last.backward()
+        dactive = dscores @ p["W2"].T
+        return {"W1": x.T @ dactive, "b1": dactive.sum(0), "W2": active.T @ dscores, "b2": dscores.sum(0)}
+
+
+def net_without_forward():
+    """Wrong: gradient() runs the backward pass without running the layers forward first."""
+    base = two_layer_net()
+
+    def gradient(self, x, t):
+        dout = self.last_layer.backward(1)
+        for layer in reversed(list(self.layers.values())):
+            dout = layer.backward(dout)
+        return {"W1": self.layers["Affine1"].dW, "b1": self.layers["Affine1"].db,
+                "W2": self.layers["Affine2"].dW, "b2": self.layers["Affine2"].db}
+
+    return variant(base, gradient=gradient)
+
+
+NetNoForward = net_without_forward()
+
+
+
 class NetSoftmaxPredict(NetWithOwnBackprop):
     def predict(self, x):
         return softmax(super().predict(x))
@@ -697,6 +783,9 @@ def test_two_layer_net_passes_correct_versions(capsys):
     (NetUpdatesInGradient, "changed net.params"),
     (NetZeroInit, "every entry of W1 equal"),
     (NetSoftmaxPredict, "predict returns probabilities"),
+    (NetSharedParams, "share their weights"),
+    (NetSkipsRelu, "skips the Relu on the way back"),
+    (NetNoForward, "reuses the layers' state from an earlier call"),
 ])
 def test_two_layer_net_names_the_mistake(wrong, message):
     with pytest.raises(CheckFailed, match=message):

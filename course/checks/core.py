@@ -183,5 +183,6 @@ def expect_close(
     if not is_close(actual, expected, rtol, atol):
         worst = int(np.argmax(np.abs(actual - expected))) if actual.size else 0
         got, want = actual.flat[worst], expected.flat[worst]
-        raise CheckFailed(f"{what} is off: got {got:.6g} where {want:.6g} was expected.")
+        digits = 6 if f"{got:.6g}" != f"{want:.6g}" else 12  # show where two close numbers differ
+        raise CheckFailed(f"{what} is off: got {got:.{digits}g} where {want:.{digits}g} was expected.")
     return actual

@@ -78,6 +78,8 @@ def _call(layer, method: str, *args, name: str, hints: dict | None = None):
     if method == "backward":
         hints["object has no attribute"] = (f"{name} could not find what forward should have stored: save what "
                                             "backward needs on self in forward (for example self.x = x).")
+        hints["NoneType"] = (f"{name} found None where forward's values belong: store them on self in forward "
+                             "(self.out = ..., not a local variable), and run forward before backward.")
     return attempt(function, *args, name=name, hints=hints)
 
 
@@ -89,7 +91,7 @@ def _pair(value, what: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _diagnose(actual: np.ndarray, expected: np.ndarray, mistakes: dict[str, np.ndarray], what: str,
-              rtol: float = 1e-6, atol: float = 1e-8, otherwise: str | None = None) -> None:
+              rtol: float = 1e-5, atol: float = 1e-7, otherwise: str | None = None) -> None:
     """Pass when ``actual`` matches; otherwise name the first known mistake it matches, else say
     ``otherwise`` (or how far off it is)."""
     if is_close(actual, expected, rtol, atol):
@@ -221,6 +223,8 @@ def check_relu(Relu, seed: int = 0) -> None:
             "Relu.backward's mask is inverted: the gradient flows where x > 0 and is 0 where x <= 0.":
                 dout * (1 - positive),
             "Relu.backward ignores dout: multiply the mask by the gradient arriving from above.": positive,
+            "Relu.backward returns zeros everywhere: did forward keep its mask in a local variable instead "
+            "of on self (self.mask = ...)?": np.zeros_like(dout),
             "Relu.backward multiplies dout by the output: ReLU's derivative is 1 where x > 0 and 0 elsewhere "
             "(a mask), not x itself.": dout * ref_out,
         }, f"Relu.backward(dout) for shape {shape}, compared with tf.GradientTape")
@@ -257,6 +261,8 @@ def check_sigmoid(Sigmoid, seed: int = 0) -> None:
             "Sigmoid.backward is missing the factor y: dx = dout * y * (1 - y).": dout * (1 - ref_out),
             "Sigmoid.backward ignores dout: multiply y (1 - y) by the gradient arriving from above.":
                 ref_out * (1 - ref_out),
+            "Sigmoid.backward applies the sigmoid again to the stored output: y already is sigmoid(x), so "
+            "dx = dout * y * (1 - y).": dout * reference_sigmoid(ref_out) * (1 - reference_sigmoid(ref_out)),
         }, f"Sigmoid.backward(dout) for shape {shape}, compared with tf.GradientTape")
     x1, dout = rng.uniform(-3.0, 3.0, size=(3, 4)), rng.normal(size=(3, 4))
     x2 = -2 * x1
@@ -272,9 +278,10 @@ def check_sigmoid(Sigmoid, seed: int = 0) -> None:
 # --- Affine -----------------------------------------------------------------------------------
 
 def _affine_cases(seed: int) -> list[tuple[int, int, int]]:
-    """(N, D, M) sizes: three different numbers, then the square case N = D = M."""
+    """(N, D, M) sizes: the square case N = D = M, where a wrong product still runs and can be
+    named by its values, then three different numbers, where it has the wrong shape."""
     distinct = [(4, 3, 5), (5, 6, 2), (3, 7, 4)][seed % 3]
-    return [distinct, (3, 3, 3)]
+    return [(3, 3, 3), distinct]
 
 
 def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
@@ -309,6 +316,10 @@ def _affine_grad_mistakes(x, W, dout, which: str) -> dict[str, np.ndarray | None
     }
 
 
+MATMUL_HINTS = {"matmul": "Affine.backward multiplies matrices whose shapes do not fit: dx (N, D) = dout (N, M) "
+                          "@ W.T (M, D), and dW (D, M) = x.T (D, N) @ dout (N, M)."}
+
+
 def _affine_gradient(layer, attribute: str, what: str) -> np.ndarray:
     """The dW or db that backward stored on the layer."""
     if not hasattr(layer, attribute):
@@ -329,7 +340,7 @@ def check_affine(Affine, seed: int = 0) -> None:
         ref_out, (ref_dx, ref_dW, ref_db) = _vjp(lambda x_, W_, b_: x_ @ W_ + b_, [x, W, b], dout)
         expect_shape(out, (n, m), f"Affine.forward(x) for {sizes}")
         _diagnose(out, ref_out, {"Affine.forward forgets the bias: x @ W + b.": x @ W}, f"Affine.forward(x) for {sizes}")
-        returned = _call(layer, "backward", dout.copy(), name="Affine.backward")
+        returned = _call(layer, "backward", dout.copy(), name="Affine.backward", hints=MATMUL_HINTS)
         if isinstance(returned, (tuple, list)):
             raise CheckFailed("Affine.backward should return dx alone and store dW and db on the layer "
                               "(self.dW, self.db).")
@@ -353,6 +364,14 @@ def check_affine(Affine, seed: int = 0) -> None:
         expect(not is_close(again, 2 * ref_dW), "Affine's dW adds up over backward calls (+=): assign "
                                                "self.dW = x.T @ dout, so each backward pass starts afresh.")
         expect_close(again, ref_dW, "Affine's dW after a second backward pass")
+
+    W, b, x = rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(4, 3))
+    layer = _new(Affine, (W, b), "Affine")
+    W += 1.0  # what SGD does: params[key] -= learning_rate * grads[key], on the same array
+    b -= 1.0
+    out = to_numpy(_call(layer, "forward", x, name="Affine.forward"), "Affine.forward(x)")
+    expect(is_close(out, x @ W + b), "Affine keeps a copy of W or b: keep the arrays it was given (self.W = W), so "
+                                     "that a training loop's in-place update reaches the layer.")
 
     x1, x2, dout = rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
     first = _new(Affine, (rng.normal(size=(3, 2)), np.zeros(2)), "Affine")
@@ -378,7 +397,7 @@ BACKWARD_HINTS = {"missing 1 required positional argument": "SoftmaxWithLoss.bac
                   "an argument: give dout a default, def backward(self, dout=1)."}
 INTEGER_LABELS = ("SoftmaxWithLoss mishandles integer labels t of shape (N,): turn them into one-hot rows "
                   "first (np.eye(C)[t]), or pick each row's entry with y[np.arange(N), t].")
-LABEL_HINTS = {"broadcast": INTEGER_LABELS, "index": INTEGER_LABELS}
+LABEL_HINTS = {"broadcast": INTEGER_LABELS, "index": INTEGER_LABELS, "out of bounds": INTEGER_LABELS}
 
 
 def check_softmax_with_loss(SoftmaxWithLoss, seed: int = 0) -> None:
@@ -412,6 +431,9 @@ def check_softmax_with_loss(SoftmaxWithLoss, seed: int = 0) -> None:
                 "class), a positive number.": -loss_ref,
                 "SoftmaxWithLoss.forward takes the softmax over the batch (axis 0): normalise each row, over "
                 "the classes (axis=1).": -np.mean(np.log(_softmax(x, axis=0)[np.arange(n), labels])),
+                "SoftmaxWithLoss.forward normalises over the whole batch at once: divide each row's "
+                "exponentials by that row's own sum (axis=1, keepdims=True).":
+                    -np.mean(np.log((np.exp(x - x.max()) / np.exp(x - x.max()).sum())[np.arange(n), labels])),
                 "SoftmaxWithLoss.forward averages over every entry, classes included: take -log of the right "
                 "class's probability per example, then the mean over the N examples.": -np.log(picked).sum() / (n * c),
             }, what, rtol=1e-4, atol=1e-6, otherwise=INTEGER_LABELS if kind == "integer" else None)
@@ -457,7 +479,8 @@ def _relative_cases(seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     near = a * (1 + rng.uniform(-1e-3, 1e-3, size=a.shape))
     near.flat[0] = a.flat[0] + 0.5 * abs(a.flat[0])  # one entry far off: the max must find it
     with_zeros = np.array([[0.0, 1.0, -2.0], [3.0, 0.0, 1e-3]])
-    return [(a, near), (near, a), (with_zeros, with_zeros * 0.999), (np.array(2.5), np.array(-2.5)),
+    mixed = (np.array([1.0, 10.0, -3.0]), np.array([2.0, 4.0, -3.0]))  # |a| larger in one entry, |b| in another
+    return [mixed, (a, near), (near, a), (with_zeros, with_zeros * 0.999), (np.array(2.5), np.array(-2.5)),
             (a, a.copy())]
 
 
@@ -477,6 +500,10 @@ def check_relative_error(relative_error, seed: int = 0) -> None:
                               "divide by max(|a| + |b|, 1e-8).")
         ratio = np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), RELATIVE_EPS)
         _diagnose(value, _relative(a, b), {
+            "relative_error divides by the larger of |a| and |b|: divide by their sum, |a| + |b|.":
+                np.max(np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), RELATIVE_EPS)),
+            "relative_error divides by |a + b|: use |a| + |b|, or entries of opposite signs make the "
+            "denominator tiny.": np.max(np.abs(a - b) / np.maximum(np.abs(a + b), RELATIVE_EPS)),
             "relative_error divides by |a| only: divide by |a| + |b|, so that the error is the same both ways "
             "round.": np.max(np.abs(a - b) / np.maximum(np.abs(a), RELATIVE_EPS)),
             "relative_error divides by |b| only: divide by |a| + |b|, so that the error is the same both ways "
@@ -542,6 +569,15 @@ def _grad_dict(value, sizes: dict) -> dict:
     return grads
 
 
+def _unmasked_gradients(params: dict, x: np.ndarray, one_hot: np.ndarray) -> dict:
+    """The gradients a backward pass that forgets the Relu's mask computes (float64 NumPy)."""
+    hidden = x @ params["W1"] + params["b1"]
+    active = np.maximum(hidden, 0)
+    dscores = (_softmax(active @ params["W2"] + params["b2"]) - one_hot) / len(x)
+    dhidden = dscores @ params["W2"].T
+    return {"W1": x.T @ dhidden, "b1": dhidden.sum(axis=0), "W2": active.T @ dscores, "b2": dscores.sum(axis=0)}
+
+
 def _check_gradients(TwoLayerNet, seed: int) -> None:
     """A small net: structure, loss, predict and gradient against the tape on the same weights."""
     tf = _tf()
@@ -549,6 +585,10 @@ def _check_gradients(TwoLayerNet, seed: int) -> None:
     sizes = {"input_size": 6, "hidden_size": 5, "output_size": 4}
     net = _new(TwoLayerNet, tuple(sizes.values()), "TwoLayerNet")
     params = _net_params(net, sizes)
+    other = _net_params(_new(TwoLayerNet, tuple(sizes.values()), "TwoLayerNet"), sizes)
+    expect(other is not params and all(other[key] is not params[key] for key in PARAM_SHAPES),
+           "Two TwoLayerNet objects share their weights: create self.params and its arrays in __init__, not as "
+           "a class attribute or a default argument.")
     for key in ("W1", "W2"):
         expect(np.ptp(params[key]) > 0, f"TwoLayerNet starts with every entry of {key} equal: then all hidden "
                                         "units compute the same thing and stay alike; draw the weights at random.")
@@ -582,22 +622,33 @@ def _check_gradients(TwoLayerNet, seed: int) -> None:
     }, "TwoLayerNet.predict(x)")
 
     tensors = {key: tf.Variable(value) for key, value in chosen.items()}
-    for kind, t in (("one-hot", one_hot), ("integer", labels)):
+
+    def tape_gradients(inputs):
         with tf.GradientTape() as tape:
-            reference = _reference_loss(tensors, x, one_hot)
-        ref_grads = {key: g.numpy() for key, g in zip(tensors, tape.gradient(reference, list(tensors.values())))}
+            reference = _reference_loss(tensors, inputs, one_hot)
+        return {key: g.numpy() for key, g in zip(tensors, tape.gradient(reference, list(tensors.values())))}
+
+    ref_grads, stale_grads = tape_gradients(x), tape_gradients(-x)
+    held = {key: value.copy() for key, value in params.items()}  # as stored, in the net's own dtype
+    for kind, t in (("one-hot", one_hot), ("integer", labels)):
+        _call(net, "loss", -x, one_hot, name="TwoLayerNet.loss")  # a gradient must not reuse this call's state
         grads = _grad_dict(_call(net, "gradient", x, t.copy(), name="TwoLayerNet.gradient"), sizes)
-        expect(all(np.array_equal(params[key], chosen[key]) for key in chosen),
+        expect(all(np.array_equal(params[key], held[key]) for key in held),
                "TwoLayerNet.gradient changed net.params: it should only compute the gradients; the training "
                "loop applies the update.")
+        unmasked = _unmasked_gradients(chosen, x, one_hot)
         for key in PARAM_SHAPES:
             _diagnose(grads[key], ref_grads[key], {
+                f"TwoLayerNet.gradient(x, t)['{key}'] skips the Relu on the way back: call the Relu layer's "
+                "backward between the two Affine layers' backward passes.": unmasked[key],
+                "TwoLayerNet.gradient(x, t) reuses the layers' state from an earlier call: run the forward "
+                "pass on this x first (self.loss(x, t)), then the backward pass.": stale_grads[key],
                 f"TwoLayerNet.gradient(x, t)['{key}'] is N times too large: the loss is a mean over the batch, "
                 "so SoftmaxWithLoss.backward divides by N.": n * ref_grads[key],
                 f"TwoLayerNet.gradient(x, t)['{key}'] has the wrong sign: it is the gradient of the loss, "
                 "uphill; the training loop subtracts it.": -ref_grads[key],
             }, f"TwoLayerNet.gradient(x, t)['{key}'] with {kind} labels, compared with tf.GradientTape",
-                rtol=1e-5, atol=1e-8)
+                rtol=1e-4, atol=1e-7)
 
 
 def _trained_accuracy(TwoLayerNet, seed: int) -> float:
