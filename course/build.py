@@ -15,6 +15,8 @@ import nbformat
 
 from course.labs import Lab, discover_labs, read_source
 
+LANGUAGES = ("en", "zh")
+
 RELEASE_ID = re.compile(r"[0-9a-f]{12}")
 
 
@@ -98,13 +100,35 @@ def _release(instructor: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, 
     return instructor, student
 
 
-def expected_lab(lab: Lab) -> str:
-    """The text ``labs/<id>.ipynb`` must have for the lab's current source (with its release id)."""
-    return render(_release(read_source(lab.source))[1])
+def instructor_notebook(lab: Lab, lang: str = "en") -> nbformat.NotebookNode:
+    """A lab's instructor notebook in one language (Chinese from ``solutions/zh/<id>.po``).
+
+    Raises:
+        KeyError: (Chinese) a markdown cell has no finished translation.
+    """
+    nb = read_source(lab.source)
+    if lang == "en":
+        return nb
+    from course import i18n, translations  # noqa: PLC0415 - Babel is an instructor's dependency
+
+    return translations.chinese_notebook(nb, i18n.read_catalog(translations.prose_path(lab.source.parent.parent, lab.id)))
+
+
+def expected_lab(lab: Lab, lang: str = "en") -> str:
+    """The text ``labs/[zh/]<id>.ipynb`` must have for the lab's current source (with its release id)."""
+    return render(_release(instructor_notebook(lab, lang))[1])
+
+
+def lab_path(root: Path, lab_id: str, lang: str = "en") -> Path:
+    """Where a released lab lives: ``labs/<id>.ipynb``, the Chinese one in ``labs/zh/``."""
+    return Path(root) / "labs" / ("zh" if lang == "zh" else "") / f"{lab_id}.ipynb"
 
 
 def build(root: Path, check: bool = False, only: list[str] | None = None) -> list[str]:
-    """Regenerate every ``labs/<id>.ipynb`` from ``solutions/<id>.py``.
+    """Regenerate every ``labs/<id>.ipynb`` and ``labs/zh/<id>.ipynb`` from ``solutions/``.
+
+    A lab gets its Chinese notebook once it has a prose catalog (``solutions/zh/<id>.po``);
+    from then on a markdown cell without a finished translation is an error.
 
     Args:
         root: the course folder.
@@ -112,19 +136,34 @@ def build(root: Path, check: bool = False, only: list[str] | None = None) -> lis
         only: lab ids to build (default: all).
 
     Returns:
-        The ids of the labs that were stale (with ``check``) or rewritten.
+        The labs that were stale (with ``check``) or rewritten, as ``<id>`` or ``zh/<id>``.
+
+    Raises:
+        SystemExit: a Chinese markdown cell is missing or older than its English cell.
     """
-    changed = []
+    from course import translations  # noqa: PLC0415
+
+    changed, untranslated = [], []
     for lab in discover_labs(root).values():
         if lab.source is None or (only and lab.id not in only):
             continue
-        target = root / "labs" / f"{lab.id}.ipynb"
-        text = expected_lab(lab)
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            changed.append(lab.id)
-            if not check:
-                target.parent.mkdir(exist_ok=True)
-                target.write_text(text, encoding="utf-8")
+        languages = ["en"]
+        catalog = translations.prose_path(root, lab.id)
+        if catalog.is_file():
+            missing = translations.problems(catalog, [t for _, t in translations.prose_entries(read_source(lab.source))])
+            untranslated += missing
+            languages += [] if missing else ["zh"]
+        for lang in languages:
+            target = lab_path(root, lab.id, lang)
+            text = expected_lab(lab, lang)
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                changed.append(lab.id if lang == "en" else f"zh/{lab.id}")
+                if not check:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(text, encoding="utf-8")
+    if untranslated:
+        raise SystemExit("Chinese translations missing or stale (run `course translations`, then translate):\n  "
+                         + "\n  ".join(untranslated))
     return changed
 
 

@@ -1,4 +1,4 @@
-"""The ``course`` command: list, start, build, check, grade, doctor."""
+"""The ``course`` command: list, start, build, check, grade, report, doctor."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def cmd_start(args) -> int:
     """Copy released labs into a folder for a student to work in, never over their work."""
     import shutil
 
-    labs = packaged_labs()
+    labs = packaged_labs(args.lang)
     wanted = list(labs) if args.all else args.labs
     if not wanted:
         return fail("name the labs to start (see `course list`), or pass --all")
@@ -88,6 +88,23 @@ def cmd_start(args) -> int:
         shutil.copyfile(labs[lab_id].released, target)
         print(f"wrote {target}")
     return 0
+
+
+def cmd_translations(args) -> int:
+    """Bring the Chinese catalogs up to date with the English sources (or list the gaps)."""
+    from course import translations
+
+    root = find_course_root(args.course)
+    if root is None or not (root / "solutions").is_dir():
+        return fail("no solutions/ folder found here or above")
+    if not args.check:
+        for path in translations.update_all(root, args.labs):
+            print(f"updated {path}")
+    missing = translations.all_problems(root)
+    for line in missing:
+        print(f"  {line}")
+    print(f"{len(missing)} Chinese text(s) missing or stale" if missing else "every Chinese text is up to date")
+    return 1 if missing and args.check else 0
 
 
 def cmd_build(args) -> int:
@@ -117,25 +134,29 @@ def cmd_build(args) -> int:
     return 0
 
 
-def print_report(report) -> None:
-    """Print one notebook's report as a small table, then its incidents and notes."""
+def print_report(report, lang: str = "en") -> None:
+    """Print one notebook's report as a small table, then its incidents and notes; a Chinese
+    notebook's statuses in Chinese (the messages already are)."""
+    from course.i18n import translate
+
     print(f"{report.lab}  {report.notebook}  score {report.score:g}/{report.max_score:g}"
           f"  ({report.runtime_s:.1f} s)")
     width = max((len(c.grade_id) for c in report.cells), default=0)
     for c in report.cells:
-        print(f"  {c.grade_id:<{width}}  {c.status:<13} {c.points:g}/{c.max_points:g}  {c.message}")
+        print(f"  {c.grade_id:<{width}}  {translate(c.status, lang):<13} {c.points:g}/{c.max_points:g}  {c.message}")
     for incident in report.incidents:
         print(f"  ! {incident.cell}: {incident.status}: {incident.message}")
     for note in report.notes:
         print(f"  note: {note}")
 
 
-def grading_options(args):
-    """The kernel limits and the sandbox chosen on the command line (warns when unboxed)."""
+def grading_options(args, sandbox=None):
+    """The kernel limits and the sandbox: ``sandbox`` when given (a cluster's workers chose it),
+    else the one chosen here for ``--sandbox`` (warns when ``auto`` finds no box)."""
     from course.grader.kernel import Limits
     from course.grader.sandbox import choose
 
-    sandbox = choose(args.sandbox)
+    sandbox = sandbox or choose(args.sandbox)
     if args.sandbox == "auto" and not sandbox.boxed:
         print(f"course: warning: {sandbox.reason}", file=sys.stderr)
     return Limits(args.timeout, args.notebook_timeout, args.memory_limit), sandbox
@@ -161,6 +182,7 @@ def cmd_check(args) -> int:
     """Grade one notebook, a solution source, or every lab in a folder."""
     from course.grader.engine import GradingInputs, grade_notebook
     from course.grader.sandbox import SandboxError
+    from course.i18n import notebook_language
     from course.labs import read_notebook
 
     labs, packaged = course_labs(args.course)
@@ -189,7 +211,7 @@ def cmd_check(args) -> int:
         except Exception as error:  # noqa: BLE001 - a failure of the grader itself: one line, not a traceback
             return fail(f"{path.name}: the grader failed on it ({type(error).__name__}: {one_line(error)})")
         if not args.json:
-            print_report(reports[-1])
+            print_report(reports[-1], notebook_language(nb))
     if args.json:
         if len(reports) == 1:
             print(json.dumps(reports[0].to_dict()))
@@ -207,8 +229,12 @@ def cmd_check(args) -> int:
 
 def cmd_grade(args) -> int:
     """Grade a folder of submissions into a CSV gradebook."""
+    from contextlib import ExitStack
+
+    from course.grader.cluster import ClusterError, open_cluster
     from course.grader.engine import GradingInputs
-    from course.grader.gradebook import Options, grade_folder
+    from course.grader.gradebook import LocalPool, Options, grade_folder, read_graded, warn
+    from course.grader.report import write_report
     from course.grader.sandbox import SandboxError
 
     labs = discover_labs(find_course_root(args.course))
@@ -217,17 +243,45 @@ def cmd_grade(args) -> int:
     submissions = Path(args.submissions)
     if not submissions.is_dir():
         return fail(f"{submissions}: not a folder")
-    try:
-        limits, sandbox = grading_options(args)
-    except SandboxError as error:
-        return fail(str(error))
-    try:
-        inputs = GradingInputs.from_lab(labs[args.lab], protect=[submissions.resolve()], hide=[submissions.resolve()])
-    except NotebookError as error:
-        return fail(f"cannot read the instructor's lab: {error}")
-    results = grade_folder(submissions, inputs, Path(args.out), Options(limits, sandbox), args.jobs,
-                           Path(args.feedback) if args.feedback else None, args.regrade)
+    with ExitStack() as stack:
+        try:
+            if args.cluster:
+                runner = stack.enter_context(open_cluster(args.cluster, args.sandbox))
+                limits, sandbox = grading_options(args, runner.sandbox)
+            else:
+                runner = LocalPool(args.jobs)
+                limits, sandbox = grading_options(args)
+        except (SandboxError, ClusterError) as error:
+            return fail(str(error))
+        try:
+            inputs = GradingInputs.from_lab(labs[args.lab], protect=[submissions.resolve()],
+                                            hide=[submissions.resolve()])
+        except NotebookError as error:
+            return fail(f"cannot read the instructor's lab: {error}")
+        try:
+            results = grade_folder(submissions, inputs, Path(args.out), Options(limits, sandbox),
+                                   feedback=Path(args.feedback) if args.feedback else None, regrade=args.regrade,
+                                   runner=runner)
+        except ClusterError as error:
+            return fail(f"{error} (the results so far are cached)")
     print(f"graded {len(results)} submission(s) into {args.out}")
+    if args.report:
+        write_report(Path(args.report), *read_graded(Path(args.out), warn))
+        print(f"wrote the class report {args.report}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    """Redraw the class report of a graded folder from the cache beside its gradebook."""
+    from course.grader.gradebook import read_graded, warn
+    from course.grader.report import write_report
+
+    try:
+        results, batch = read_graded(Path(args.gradebook), warn)
+    except ValueError as error:
+        return fail(str(error))
+    write_report(Path(args.out), results, batch)
+    print(f"wrote the class report {args.out} ({len(results)} submission(s))")
     return 0
 
 
@@ -261,9 +315,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("labs", nargs="*", help="lab ids (see `course list`)")
     p.add_argument("--all", action="store_true", help="every lab")
     p.add_argument("--dir", default=".", help="the folder to put them in (default: here)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="zh: the Chinese edition (中文版)")
     p.add_argument("--fresh", action="store_true", help="when a notebook is already there, "
                    "put a fresh copy beside it (<lab>-fresh.ipynb)")
     p.set_defaults(run=cmd_start)
+
+    p = sub.add_parser("translations", help="refresh the Chinese catalogs from the sources; --check lists "
+                                            "what is missing or stale")
+    p.add_argument("labs", nargs="*", help="labs whose prose catalog to create or refresh (default: every lab)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 when a translation is missing")
+    course_option(p)
+    p.set_defaults(run=cmd_translations)
 
     p = sub.add_parser("build", help="regenerate labs/ from solutions/")
     p.add_argument("labs", nargs="*", help="lab ids to build (default: every lab)")
@@ -297,11 +359,20 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("grade", help="grade a folder of submissions into a CSV")
     p.add_argument("submissions", help="nbgrader's submitted/ layout or a flat folder of <student>.ipynb")
     p.add_argument("--out", default="gradebook.csv", help="the CSV to write (default gradebook.csv)")
-    p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=int, default=1, help="submissions graded at once on this machine (default 1)")
+    where.add_argument("--cluster", metavar="ADDRESS", help="grade on the workers of the Dask scheduler at ADDRESS "
+                       "(tcp://host:8786), or on local:N worker processes here; needs keras-course[cluster]")
     p.add_argument("--feedback", metavar="DIR", help="write one <student>.md feedback file per student")
     p.add_argument("--regrade", action="store_true", help="ignore results cached from earlier runs")
+    p.add_argument("--report", metavar="HTML", help="also write the class report, one offline HTML page")
     grading(p, lab_required=True)
     p.set_defaults(run=cmd_grade)
+
+    p = sub.add_parser("report", help="redraw a graded folder's class report (one offline HTML page)")
+    p.add_argument("gradebook", help="the CSV that `course grade` wrote (its cache is beside it)")
+    p.add_argument("--out", default="report.html", help="the HTML page to write (default report.html)")
+    p.set_defaults(run=cmd_report)
 
     p = sub.add_parser("doctor", help="versions, devices, data and the grading sandbox")
     p.set_defaults(run=cmd_doctor)

@@ -34,7 +34,20 @@ def report() -> list[tuple[str, str]]:
     for what, finding in data.availability().items():
         lines.append((what, finding))
     lines.append(("sandbox", choose("auto").reason))
+    lines.append(("CJK font", cjk_finding()))
     return lines
+
+
+def cjk_finding() -> str:
+    """Whether plots in the Chinese labs can show Chinese, and how to make them."""
+    from course.plots import cjk_font  # noqa: PLC0415 - matplotlib only for this line
+
+    font = cjk_font()
+    if font:
+        return f"{font}: plots in the Chinese labs show Chinese labels"
+    return ("none: plots in the Chinese labs keep English labels; install one with `sudo apt-get install "
+            "fonts-noto-cjk` (Debian/Ubuntu) or `sudo dnf install google-noto-sans-cjk-fonts` (Fedora); "
+            "Windows and macOS have one already")
 
 
 def print_report() -> None:

@@ -278,8 +278,9 @@ def discover_labs(root: Path | None = None) -> dict[str, Lab]:
     return {i: Lab(i, sources.get(i), released.get(i)) for i in ids}
 
 
-def packaged_labs() -> dict[str, Lab]:
-    """The released labs shipped inside the package, keyed by id, in order.
+def packaged_labs(lang: str = "en") -> dict[str, Lab]:
+    """The released labs shipped inside the package, keyed by id, in order (the Chinese
+    edition, from its ``zh/`` folder, with ``lang="zh"``).
 
     They are ``labs/`` itself (packaged as ``course.released_labs``), so they are
     exactly what ``course build`` wrote: student notebooks with their visible
@@ -294,4 +295,5 @@ def packaged_labs() -> dict[str, Lab]:
         folder = Path(__file__).resolve().parent.parent / "labs"
     else:
         folder = Path(next(iter(released.__path__)))
+    folder = folder / "zh" if lang == "zh" else folder
     return {p.stem: Lab(p.stem, None, p) for p in sorted(folder.glob("lab*.ipynb")) if LAB_ID.match(p.stem)}

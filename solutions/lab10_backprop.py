@@ -378,11 +378,11 @@ checks.check_affine(Affine, seed=1)
 z = np.linspace(-8, 8, 321)
 p = 1 / (1 + np.exp(-z))
 fig, ax = plt.subplots(figsize=(7, 4))
-ax.plot(z, p - 1, label="cross-entropy: $p - y$")
-ax.plot(z, 2 * (p - 1) * p * (1 - p), label="squared error: $2(p - y)\\,p(1 - p)$")
+ax.plot(z, p - 1, label=course.tr("cross-entropy: $p - y$"))
+ax.plot(z, 2 * (p - 1) * p * (1 - p), label=course.tr("squared error: $2(p - y)\\,p(1 - p)$"))
 ax.axhline(0, color="0.8", linewidth=0.8)
-ax.set(xlabel="score $z$ (the true label is $y = 1$)", ylabel="$\\partial L / \\partial z$",
-       title="Gradient with respect to the score, for a positive example")
+ax.set(xlabel=course.tr("score $z$ (the true label is $y = 1$)"), ylabel=course.tr("$\\partial L / \\partial z$"),
+       title=course.tr("Gradient with respect to the score, for a positive example"))
 ax.legend()
 plt.show()
 print("Notice: at z = -6 the model is confidently wrong; cross-entropy's gradient is about -1, "
@@ -711,9 +711,9 @@ print(f"{num_epochs} epochs in {seconds:.1f} s; accuracy: training {accuracies['
       f"held-out {accuracies['held-out'][-1]:.1%}")
 fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
 plots.plot_loss_curves(history, ax=ax_loss)
-ax_loss.set(title="cross-entropy during training", ylabel="mean cross-entropy")
+ax_loss.set(title=course.tr("cross-entropy during training"), ylabel=course.tr("mean cross-entropy"))
 plots.plot_loss_curves(accuracies, ax=ax_acc, keys=["train", "held-out"])
-ax_acc.set(title="accuracy during training", ylabel="accuracy")
+ax_acc.set(title=course.tr("accuracy during training"), ylabel=course.tr("accuracy"))
 plt.show()
 print("Notice: the training accuracy climbs towards 100 % while the held-out accuracy stalls a few "
       "points lower; that gap is the network memorising its 4,000 training images.")
@@ -767,10 +767,10 @@ for num_params, forward, backprop, numeric in timing_rows:
 
 counts = [row[0] for row in timing_rows]
 fig, ax = plt.subplots(figsize=(7, 4))
-ax.plot(counts, [row[2] for row in timing_rows], "o-", label="backprop (one forward + one backward)")
-ax.plot(counts, [row[3] for row in timing_rows], "s-", label="numerical (two forward passes per parameter)")
-ax.set(xscale="log", yscale="log", xlabel="number of parameters", ylabel="seconds per gradient",
-       title="Cost of one gradient of the two-layer network")
+ax.plot(counts, [row[2] for row in timing_rows], "o-", label=course.tr("backprop (one forward + one backward)"))
+ax.plot(counts, [row[3] for row in timing_rows], "s-", label=course.tr("numerical (two forward passes per parameter)"))
+ax.set(xscale="log", yscale="log", xlabel=course.tr("number of parameters"), ylabel=course.tr("seconds per gradient"),
+       title=course.tr("Cost of one gradient of the two-layer network"))
 ax.legend()
 plt.show()
 print("Notice: the numerical line climbs steeply with the number of parameters (the forward pass "

@@ -110,3 +110,67 @@ def test_plot_image_grid_given_fig_and_channel_axis():
     fig = plt.figure()
     assert plots.plot_image_grid(np.zeros((3, 28, 28, 1)), fig=fig) is fig
     assert len(fig.axes) == 3 and all(len(ax.images) == 1 for ax in fig.axes)
+
+
+def test_plot_function_derivatives():
+    functions = {"sigmoid": sigmoid, "relu": lambda z: np.maximum(z, 0), "step": lambda z: (z > 0) * 1.0}
+    ax = plots.plot_function_derivatives(functions)
+    assert isinstance(ax, Axes)
+    lines = {line.get_label(): line for line in ax.lines if line.get_label() in functions}
+    assert len(lines) == 3 and ax.get_ylabel() == "$g'(z)$" and ax.get_title()
+    z = lines["sigmoid"].get_xdata()
+    assert len(z) == 200 and not np.any(z == 0)  # no point on the kink of ReLU or the step's jump
+    np.testing.assert_allclose(lines["sigmoid"].get_ydata(), sigmoid(z) * (1 - sigmoid(z)), atol=1e-6)
+    np.testing.assert_allclose(lines["relu"].get_ydata(), (z > 0) * 1.0, atol=1e-9)
+    np.testing.assert_array_equal(lines["step"].get_ydata(), np.zeros_like(z))
+    assert lines["sigmoid"].get_linestyle() != lines["relu"].get_linestyle()
+    assert lines["sigmoid"].get_linewidth() > lines["relu"].get_linewidth()  # later lines thinner
+
+
+def test_plot_function_derivatives_given_ax_and_z():
+    fig, ax = plt.subplots()
+    assert plots.plot_function_derivatives({"tanh": np.tanh}, z=np.linspace(-1, 1, 5), ax=ax) is ax
+    assert len(fig.axes) == 1
+    line = next(line for line in ax.lines if line.get_label() == "tanh")
+    np.testing.assert_allclose(line.get_ydata(), 1 - np.tanh(np.linspace(-1, 1, 5)) ** 2, atol=1e-6)
+
+
+def test_plot_error_vs_step():
+    h = np.logspace(-6, -1, 6)
+    errors = {"forward": 6 * h, "central": h**2}
+    errors["central"][0] = 0.0  # an exact result: left out of the log plot, no crash
+    fig, ax = plt.subplots()
+    assert plots.plot_error_vs_step(h, errors, ax=ax, slopes={"forward": 1, "central": 2}) is ax
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert ax.get_xlabel() == "step h" and ax.get_title()
+    assert [line.get_label() for line in ax.lines][:2] == ["forward", "central"]
+    assert len(ax.lines) == 4  # two curves, two guides
+    guide = ax.lines[3].get_ydata()
+    np.testing.assert_allclose(guide, h**2 * (guide[-1] / h[-1] ** 2))  # slope 2, through the point at h = 0.1
+    assert np.isclose(guide[-1], 0.01)
+    assert ax.get_ylim()[0] == pytest.approx(1e-10 / 3)  # the range of the errors, not of the guides
+    with pytest.raises(KeyError, match="backward"):
+        plots.plot_error_vs_step(h, errors, slopes={"backward": 1})
+
+
+def test_plot_contours_with_path():
+    def bowl(points):
+        return points[:, 0] ** 2 / 20 + points[:, 1] ** 2
+
+    path = np.array([[-7.0, 2.0], [-6.0, -1.0], [-5.0, 0.5], [-4.0, -0.2]])
+    ax = plots.plot_contours_with_path(bowl, path, minimum=(0.0, 0.0), levels=10, resolution=40)
+    assert isinstance(ax, Axes)
+    assert len(ax.collections) >= 1  # the contour lines
+    assert [line.get_label() for line in ax.lines] == ["path (3 steps)", "start", "minimum"]
+    np.testing.assert_array_equal(ax.lines[0].get_xydata(), path)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 < -7 and x1 > 0 and y0 < -1 and y1 > 2
+    assert np.isclose(x1 - x0, y1 - y0) and ax.get_aspect() == 1.0  # a square window, one scale
+    assert ax.get_xlabel() == "$w_1$" and ax.get_title()
+
+
+def test_plot_contours_with_path_given_ax_and_flat_loss():
+    fig, ax = plt.subplots()
+    flat = plots.plot_contours_with_path(lambda points: np.zeros(len(points)), np.zeros((1, 2)), ax=ax,
+                                         equal_aspect=False, resolution=10)
+    assert flat is ax and len(fig.axes) == 1 and len(ax.lines) == 2  # a path of one point and its start

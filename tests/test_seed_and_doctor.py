@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 
 import course
+from course import plots
 from course.cli import main
 from helpers import SANDBOX
 
@@ -43,12 +44,21 @@ def test_doctor_reports_versions_devices_and_data(capsys):
     findings = dict(line.split("  ", 1) for line in out.splitlines())  # "what<padding>  finding"
     findings = {what.strip(): finding.strip() for what, finding in findings.items()}
     assert list(findings) == ["python", "tensorflow", "keras", "devices", "gpu",
-                              "pass/fail data", "MNIST 5k subset", "full MNIST", "sandbox"]
+                              "pass/fail data", "MNIST 5k subset", "full MNIST", "sandbox", "CJK font"]
     assert findings["tensorflow"] == version("tensorflow")
     assert findings["keras"].startswith(f"{version('keras')} (backend: tensorflow)")
     gpus = len(tf.config.list_physical_devices("GPU"))
     assert findings["gpu"].startswith(f"{gpus} GPU(s)" if gpus else "no GPU found")
     assert findings["sandbox"] == SANDBOX.reason or SANDBOX.kind == "bwrap" and "bubblewrap works" in findings["sandbox"]
+    font = plots.cjk_font()
+    assert findings["CJK font"].startswith(font) if font else "apt-get install fonts-noto-cjk" in findings["CJK font"]
+
+
+def test_doctor_says_how_to_get_a_cjk_font_when_there_is_none(monkeypatch):
+    from course import doctor
+
+    monkeypatch.setattr(plots, "cjk_font", lambda: None)
+    assert "keep English labels" in doctor.cjk_finding() and "fonts-noto-cjk" in doctor.cjk_finding()
 
 
 def test_environment_line_names_the_device():

@@ -63,6 +63,16 @@ def test_start_all_into_a_folder_and_refuse_an_unknown_lab(outside, capsys):
     assert main(["start"]) == 2
 
 
+def test_start_lang_zh_copies_the_chinese_edition(outside):
+    chinese = packaged_labs("zh")
+    assert sorted(chinese) == sorted(LABS)
+    assert main(["start", "--all", "--lang", "zh", "--dir", "zh"]) == 0
+    for lab_id in LABS:
+        copied = nbformat.read(outside / "zh" / f"{lab_id}.ipynb", as_version=4)
+        assert copied.metadata["course"] == {**copied.metadata["course"], "lab": lab_id, "lang": "zh"}
+        assert (outside / "zh" / f"{lab_id}.ipynb").read_bytes() == (ROOT / "labs" / "zh" / f"{lab_id}.ipynb").read_bytes()
+
+
 def test_list_works_outside_a_course_folder(outside, capsys):
     assert main(["list", "--json"]) == 0
     listing = json.loads(capsys.readouterr().out)
@@ -89,7 +99,10 @@ def test_the_wheel_holds_the_released_labs_and_no_solutions(wheel_env):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         assert sorted(n for n in names if n.startswith("course/released_labs/") and n.endswith(".ipynb")) == [
-            f"course/released_labs/{lab}.ipynb" for lab in sorted(LABS)]
+            f"course/released_labs/{lab}.ipynb" for lab in sorted(LABS)] + [
+            f"course/released_labs/zh/{lab}.ipynb" for lab in sorted(LABS)]
+        assert {f"course/locale/zh/LC_MESSAGES/{lab}.po" for lab in LABS} <= set(names)
+        assert "course/locale/glossary.csv" in names
         assert not [n for n in names if "solutions" in n]
         for name in names:
             text = archive.read(name).decode("utf-8", errors="replace")

@@ -16,11 +16,17 @@ from typing import Any, Callable
 
 import numpy as np
 
+from course.i18n import translate
+
 
 class CheckFailed(AssertionError):
-    """A check found a mistake; the message says what is wrong and what to try."""
+    """A check found a mistake; the message says what is wrong and what to try (shown in the
+    course's language, see :mod:`course.i18n`)."""
 
     symbol = "✘"
+
+    def __init__(self, message: str = ""):
+        super().__init__(translate(str(message)))
 
     def _render_traceback_(self) -> list[str]:
         """Make IPython show one line instead of a traceback."""
@@ -39,7 +45,7 @@ def passed(message: str) -> None:
     Args:
         message: what was verified, e.g. ``"sigmoid matches keras.ops.sigmoid"``.
     """
-    print(f"✔ {message}")
+    print(f"✔ {translate(message)}")
 
 
 def not_attempted(name: str) -> NotAttempted:

@@ -12,7 +12,7 @@ import hashlib
 import json
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbformat
@@ -21,6 +21,7 @@ from course.build import notebook_release
 from course.grader import integrity, reading, screen
 from course.grader.kernel import Limits, PrivateFolder, run_cells
 from course.grader.results import CellStatus, Report
+from course.i18n import notebook_language, translate
 from course.grader.sandbox import Sandbox
 from course.labs import (
     Lab,
@@ -42,6 +43,7 @@ class GradingInputs:
         lab_id: the lab.
         instructor: the instructor's notebook (solutions and hidden tests), as a dict.
         released: the released student notebook, as a dict (None when there is none).
+        released_zh: the Chinese edition of the released notebook, as a dict (None when there is none).
         protected: folders the notebook may not read (the solutions, other submissions).
         hidden: folders the sandbox must not show (the course folder, the submissions, the home).
     """
@@ -51,6 +53,7 @@ class GradingInputs:
     released: dict | None
     protected: tuple[str, ...] = ()
     hidden: tuple[str, ...] = ()
+    released_zh: dict | None = None
 
     @classmethod
     def from_lab(cls, lab: Lab, protect: list[Path] = (), hide: list[Path] = ()) -> "GradingInputs":
@@ -69,8 +72,11 @@ class GradingInputs:
         if lab.released is not None and lab.released.parent.name == "labs":  # a course folder's labs/
             hidden.append(lab.released.parent.parent.resolve())
         released = read_notebook(lab.released) if lab.released else None
+        chinese = lab.released.parent / "zh" / lab.released.name if lab.released else None  # labs/zh/
+        chinese = read_notebook(chinese) if chinese and chinese.is_file() else None
         return cls(lab.id, dict(lab.instructor_notebook()), dict(released) if released else None,
-                   tuple(dict.fromkeys(map(str, protected))), tuple(dict.fromkeys(map(str, hidden))))
+                   tuple(dict.fromkeys(map(str, protected))), tuple(dict.fromkeys(map(str, hidden))),
+                   dict(chinese) if chinese else None)
 
     def instructor_notebook(self) -> nbformat.NotebookNode:
         """A fresh copy of the instructor's notebook."""
@@ -78,7 +84,7 @@ class GradingInputs:
 
     def digest(self) -> str:
         """A hash of what grading reads from the instructor (for cache keys)."""
-        return hashlib.sha256(json.dumps([self.lab_id, self.instructor, self.released],
+        return hashlib.sha256(json.dumps([self.lab_id, self.instructor, self.released, self.released_zh],
                                          sort_keys=True).encode()).hexdigest()
 
 
@@ -165,7 +171,8 @@ def graded_cells_by_id(nb: nbformat.NotebookNode | None) -> dict:
 def submission_notes(student: nbformat.NotebookNode, inputs: GradingInputs, cells) -> list[str]:
     """Notes about the submission's own check cells: edited metadata, stored ``✔`` that
     did not pass again. They cost nothing: the instructor's cells are what ran."""
-    released = nbformat.from_dict(inputs.released) if inputs.released else None
+    released = inputs.released_zh if notebook_language(student) == "zh" else inputs.released
+    released = nbformat.from_dict(released) if released else None
     theirs, mine = notebook_release(student), notebook_release(released) if released else None
     notes = []
     if theirs and mine and theirs != mine:
@@ -207,6 +214,7 @@ def grade_notebook(path: Path, inputs: GradingInputs, limits: Limits, sandbox: S
     student = parse_notebook(content, path.name) if content is not None else read_notebook(path)
     require_gradable(path.name, student, inputs)
     answers = prepare_answers(student)
+    language = notebook_language(student)
     merged = merge_answers(inputs.instructor_notebook(), answers.sources)
     owners = integrity.checks_after_answers(merged)
     key = integrity.new_key()
@@ -215,7 +223,7 @@ def grade_notebook(path: Path, inputs: GradingInputs, limits: Limits, sandbox: S
         key_file = private / "work" / ".guard-key"
         key_file.write_bytes(key)
         nb = integrity.with_guard(merged, str(key_file), list(inputs.protected), str(private.root))
-        run = run_cells(nb, private, limits, sandbox, [Path(h) for h in inputs.hidden])
+        run = run_cells(nb, private, limits, sandbox, [Path(h) for h in inputs.hidden], language)
     guard = integrity.read_guard(nb, key)
     flagged = {check: answers.findings[answer] for answer, checks in owners.items()
                if answer in answers.findings for check in checks}
@@ -231,7 +239,9 @@ def grade_notebook(path: Path, inputs: GradingInputs, limits: Limits, sandbox: S
             notes += report.notes
         elif index not in run.unfinished and index + 1 not in run.unfinished:  # +1: the guard's own cell
             evidence.append("the grader's integrity check did not report after this cell")
-        cells.append(reading.cell_result(cell, index, run, limits.cell_timeout, evidence))
+        result = reading.cell_result(cell, index, run, limits.cell_timeout, evidence)
+        result.message = translate(result.message, language)  # the grader's own words; the checks' are already
+        cells.append(result)
     if path.suffix == ".ipynb":
         notes += submission_notes(student, inputs, cells)
     return Report(
@@ -241,7 +251,8 @@ def grade_notebook(path: Path, inputs: GradingInputs, limits: Limits, sandbox: S
         max_score=sum(c.max_points for c in cells),
         runtime_s=round(time.monotonic() - start, 2),
         cells=cells,
-        incidents=reading.incidents(nb, run, limits.cell_timeout, limits.notebook_timeout),
+        incidents=[replace(i, message=translate(i.message, language))
+                   for i in reading.incidents(nb, run, limits.cell_timeout, limits.notebook_timeout)],
         notes=list(dict.fromkeys(notes)),
     )
 

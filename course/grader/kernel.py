@@ -91,9 +91,11 @@ class PrivateFolder:
         return total
 
 
-def kernel_env(private: PrivateFolder) -> dict[str, str]:
-    """The kernel's whole environment: a few harmless variables of the grader's, and its own folders."""
+def kernel_env(private: PrivateFolder, language: str = "en") -> dict[str, str]:
+    """The kernel's whole environment: a few harmless variables of the grader's, its own folders,
+    and the language its check messages are shown in (``COURSE_LANG``)."""
     env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
+    env["COURSE_LANG"] = language
     home = private / "home"
     env.update(HOME=str(home), TMPDIR=str(private / "tmp"), KERAS_HOME=str(home / ".keras"),
                MPLCONFIGDIR=str(home / ".config" / "matplotlib"), MPLBACKEND="Agg",
@@ -216,7 +218,7 @@ def watch(private: PrivateFolder, limits: Limits, deadline: float, run: Run, kil
 
 
 def run_cells(nb: nbformat.NotebookNode, private: PrivateFolder, limits: Limits, sandbox: Sandbox,
-              hidden: list[Path]) -> Run:
+              hidden: list[Path], language: str = "en") -> Run:
     """Execute a notebook cell by cell in a fresh kernel; outputs are stored in ``nb``.
 
     An error in a cell does not stop the run; a cell that runs past its time is
@@ -228,6 +230,7 @@ def run_cells(nb: nbformat.NotebookNode, private: PrivateFolder, limits: Limits,
         limits: time, memory and disk limits.
         sandbox: the box to start the kernel in.
         hidden: folders the box must not show.
+        language: ``"en"`` or ``"zh"``, for the check messages.
 
     Returns:
         What happened to the cells that did not simply finish.
@@ -245,7 +248,7 @@ def run_cells(nb: nbformat.NotebookNode, private: PrivateFolder, limits: Limits,
     code_cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
     stop, groups = threading.Event(), []
     try:
-        with client.setup_kernel(env=kernel_env(private), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        with client.setup_kernel(env=kernel_env(private, language), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  preexec_fn=apply_limits(limits), cleanup_kc=True):
             groups.append(km.provisioner.process.pid)  # the kernel (or its box) leads its own session
             threading.Thread(target=watch, daemon=True,
