@@ -453,6 +453,7 @@ def compare_with_keras(update, keras_optimizer, hyperparameters, num_steps=20, s
     for _ in range(num_steps):
         grads = [rng.normal(size=p.shape) for p in params]
         params, state = update(params, grads, state, **hyperparameters)
+        params = [np.asarray(p, dtype=np.float64) for p in params]  # arrays or tensors: both fine
         keras_optimizer.apply_gradients(zip([tf.constant(g) for g in grads], variables))
         largest = max(largest, *(np.max(np.abs(p - v.numpy())) for p, v in zip(params, variables)))
     return largest
@@ -495,6 +496,7 @@ def run_on_bowl(update, hyperparameters, start=(-7.0, 2.0), num_steps=100):
     for _ in range(num_steps):
         x, y = params[0]
         params, state = update(params, [np.array([x / 10.0, 2.0 * y])], state, **hyperparameters)
+        params = [np.asarray(params[0], dtype=np.float64)]  # arrays or tensors: both fine
         path.append(params[0])
     return np.array(path)
 
@@ -643,12 +645,17 @@ checks.check_warmup_then_decay(WarmupThenDecay, seed=4)
 # learning rate (Keras calls it with its own step counter):
 
 # %%
+def learning_rate_at(schedule, step):
+    """The schedule's learning rate at one step as a Python float (from a tensor or a number)."""
+    return float(np.asarray(schedule(step)).reshape(()))
+
+
 some_steps = range(0, 1001, 10)
 fig, ax = plt.subplots(figsize=(7, 3.5))
 for decay in ("cosine", "inverse_sqrt"):
-    schedule = WarmupThenDecay(1e-3, warmup_steps=100, decay_steps=900 if decay == "cosine" else 100,
-                               decay=decay)
-    ax.plot(some_steps, [float(schedule(step)) for step in some_steps], label=decay)
+    # peak 1e-3, 100 warm-up steps, decay time scale 900 (cosine) or 100 (inverse sqrt)
+    schedule = WarmupThenDecay(1e-3, 100, 900 if decay == "cosine" else 100, decay=decay)
+    ax.plot(some_steps, [learning_rate_at(schedule, step) for step in some_steps], label=decay)
 ax.axvline(100, color="0.7", linestyle="--", linewidth=1)
 ax.set(xlabel="step", ylabel="learning rate", title="WarmupThenDecay (warm-up 100 steps)")
 ax.legend()
@@ -730,6 +737,28 @@ for learning_rate, val_loss in zip(learning_rates, val_losses):
 # - A `LearningRateSchedule` changes the rate with the step counter; warm-up protects the first
 #   steps, decay settles the last ones. Write it with TensorFlow operations and a `get_config`.
 # - Choose the learning rate by a sweep on a log scale, judged on validation data.
+#
+# ## Try it
+#
+# Ungraded, one edit and one re-run each (a few seconds). Write down your prediction first,
+# then run the cell and explain what you see; undo the edit afterwards.
+#
+# 1. **The border case.** In §1, replace `1.05` by `1.0` in the tuple of learning rates. What
+#    is the factor $1 - 2\eta$ now, and where does every step land? The title will say
+#    "overshoots": is this run getting any closer to the minimum? Which value of $\eta$ separates
+#    overshooting from diverging?
+# 2. **The steepest direction sets the limit.** In §3, set SGD's learning rate to `0.5`, then to
+#    `1.05`. Along $y$ one step multiplies $y$ by $1 - 2\eta$, along $x$ it multiplies $x$ by
+#    $1 - \eta/10$. Predict the shape of each path and whether it beats the 43 steps of
+#    $\eta = 0.95$. Why can no single learning rate be good for both directions of this bowl?
+# 3. **How much memory?** In §3, set Momentum's `momentum` to `0.5`, then to `0.95` (keep the
+#    learning rate 0.1). Which one swings wider, which one reaches the minimum within 100 steps,
+#    and why is neither better than 0.9 here?
+# 4. **The best rate belongs to the optimizer.** In §5, inside `final_validation_loss`, replace
+#    `keras.optimizers.SGD(learning_rate=learning_rate)` by
+#    `keras.optimizers.Adam(learning_rate=learning_rate)` and re-run the sweep. Does the best
+#    learning rate move up or down, and what happens at 1 and 3? Think of the size of Adam's
+#    step (about $\eta$ per weight, whatever the gradient) compared with SGD's.
 #
 # Next, lab 06 turns to the gap between training and validation loss: overfitting and how to
 # fight it.

@@ -14,7 +14,9 @@
 #   same callback by hand, `MyEarlyStopping`;
 # - compute the L1 and L2 weight penalties, `l1_penalty` and `l2_penalty`, compare them with
 #   `keras.regularizers` and `model.losses`, and see what each does to the weights;
-# - put dropout, early stopping and weight decay side by side in one table.
+# - see why an L2 penalty is weight decay under SGD but not under Adam, and what
+#   `keras.optimizers.AdamW` does instead;
+# - put dropout, early stopping and the weight penalties side by side in one table.
 #
 # **Time:** about 50 minutes. Each answer cell is followed by a check cell: run it, and it
 # tells you in one line what is right or what to fix.
@@ -418,10 +420,19 @@ for name, history, model in [("keras EarlyStopping", early_history, early_model)
 #
 # summed over every weight of every penalised kernel (biases are usually left alone). The
 # coefficient $\lambda$ sets how much a large weight costs compared with a wrong prediction:
-# too small does nothing, too large and the network cannot fit anything. L2 is also called
-# **weight decay**: its gradient $2\lambda_2 w$ shrinks every weight by a fixed fraction each
-# step. (Some texts write the L2 penalty as $\tfrac{1}{2}\lambda W^2$; the $\tfrac12$ only
-# rescales $\lambda$. Keras uses no $\tfrac12$, and so do we.)
+# too small does nothing, too large and the network cannot fit anything. (Some texts write the
+# L2 penalty as $\tfrac{1}{2}\lambda W^2$; the $\tfrac12$ only rescales $\lambda$. Keras uses no
+# $\tfrac12$, and so do we.)
+#
+# With plain gradient descent, L2 is also called **weight decay**. One step on the penalised
+# loss is
+#
+# $$w \leftarrow w - \eta\,\big(\nabla L_{\text{data}} + 2\lambda_2 w\big)
+#   = (1 - 2\eta\lambda_2)\, w - \eta\, \nabla L_{\text{data}}:$$
+#
+# the usual step, plus a shrink of every weight by the same fraction $2\eta\lambda_2$. (With
+# momentum, as in `build_model`, the shrink is carried by the velocity too, still at the same
+# rate for every weight.) This holds for SGD only; section 4 ends with what changes under Adam.
 #
 # In Keras a penalty is attached to a layer, `layers.Dense(..., kernel_regularizer=
 # keras.regularizers.L2(0.01))`. The layer then reports its penalty, computed from the
@@ -495,10 +506,16 @@ l2_history = train(l2_model)
 l1_model = build_model(regularizer=keras.regularizers.L1(1e-3))
 l1_history = train(l1_model)
 
+
+def as_number(value):
+    """A Python float from a number, a one-element array or a tensor."""
+    return float(np.asarray(keras.ops.convert_to_numpy(value)).reshape(()))
+
+
 for name, model, penalty, coefficient in [("L2", l2_model, l2_penalty, 1e-2), ("L1", l1_model, l1_penalty, 1e-3)]:
     kernels = [layer.kernel for layer in model.layers]
-    print(f"{name}: sum(model.losses) = {float(sum(model.losses)):.4f}, "
-          f"yours = {float(penalty(kernels, coefficient)):.4f}")
+    print(f"{name}: sum(model.losses) = {as_number(sum(model.losses)):.4f}, "
+          f"yours = {as_number(penalty(kernels, coefficient)):.4f}")
 
 # %% [markdown]
 # The two penalties push the weights differently. The L1 gradient is $\lambda_1\,\text{sign}(w)$:
@@ -528,6 +545,56 @@ plt.show()
 # one pulls back — so these are zeros up to about one step size. With L2 hardly any weight is
 # that small, but the whole distribution is narrower than without a penalty: all weights
 # small, none of them zero.
+#
+# ### L2 under Adam, and decoupled weight decay
+#
+# "L2 = weight decay" needs plain SGD. Adam (lab 05) divides each weight's gradient by that
+# weight's own running scale $\sqrt{v}$ — and the penalty's part $2\lambda_2 w$ is inside that
+# gradient, so it is divided too. A weight with large gradients has a large $\sqrt{v}$ and is
+# hardly decayed; a weight whose data gradient is tiny (say, a first-layer weight of a border
+# pixel that is always 0) has a small $\sqrt{v}$, and the penalty drags it towards zero at full
+# step size. The penalty is no longer a uniform shrink of all weights, and in practice Adam
+# with an L2 penalty regularises worse than SGD with the same penalty.
+#
+# Loshchilov and Hutter's **decoupled weight decay** leaves the loss alone and shrinks the
+# weights directly, apart from the gradient step: every step does
+# $w \leftarrow w - \eta\,\lambda\, w$, and then the optimizer's usual update with the data
+# gradient only. In Keras that is `keras.optimizers.AdamW(learning_rate, weight_decay=λ)`, or
+# the `weight_decay=` argument that every Keras optimizer takes (e.g.
+# `keras.optimizers.Adam(1e-3, weight_decay=1e-4)`); it shrinks every trainable variable,
+# biases included, and adds nothing to `model.losses`. (For plain SGD,
+# `SGD(η, weight_decay=2λ₂)` makes exactly the same steps as the L2 penalty $\lambda_2$.)
+#
+# Two weights starting at 1, 100 steps of Adam: the first gets large, noisy data gradients, the
+# second none at all. How much does the decay shrink each, compared with the same run without
+# it?
+
+# %%
+num_decay_steps, step_size, decay = 100, 0.02, 0.05
+data_gradients = np.random.default_rng(0).normal(size=(num_decay_steps, 2)) * np.array([10.0, 0.0])
+
+
+def adam_run(optimizer, l2=0.0):
+    """The two weights after num_decay_steps steps from (1, 1); l2 > 0 adds the L2 gradient 2*l2*w."""
+    w = keras.Variable(np.ones(2))
+    for gradient in data_gradients:
+        optimizer.apply_gradients([(keras.ops.convert_to_tensor(gradient) + 2 * l2 * w, w)])
+    return keras.ops.convert_to_numpy(w)
+
+
+undecayed = adam_run(keras.optimizers.Adam(step_size))
+decayed = {f"Adam + L2 penalty ({decay})": adam_run(keras.optimizers.Adam(step_size), l2=decay),
+           f"AdamW (weight_decay={decay})": adam_run(keras.optimizers.AdamW(step_size, weight_decay=decay))}
+print(f"{'':30s} {'busy weight':>12s} {'idle weight':>12s}")
+for name, w in decayed.items():
+    shrink = 1 - w / undecayed
+    print(f"{name:30s} {shrink[0]:12.0%} {shrink[1]:12.0%}")
+print(f"uniform decay (1 - η·λ)^steps would shrink both by {1 - (1 - step_size * decay)**num_decay_steps:.0%}")
+
+# %% [markdown]
+# With the penalty in the loss, Adam barely decays the busy weight and drives the idle one all
+# the way to 0 (a shrink of about 100 %: its last steps jitter around zero). AdamW shrinks both
+# by the same 9–10 %, the fraction its formula promises, whatever their gradients.
 
 # %% [markdown]
 # ## 5. The three fixes side by side
@@ -541,7 +608,7 @@ runs = {
     "no regularization": (base_history, base_model),
     "dropout 0.5": (dropout_history, dropout_model),
     "early stopping (patience 5)": (early_history, early_model),
-    "L2 weight decay (1e-2)": (l2_history, l2_model),
+    "L2 penalty (1e-2)": (l2_history, l2_model),
     "L1 penalty (1e-3)": (l1_history, l1_model),
 }
 print(f"{'':28s} {'best val loss':>13s} {'at epoch':>8s} {'epochs run':>10s} {'final model':>11s}")
@@ -578,7 +645,33 @@ for name, (history, model) in runs.items():
 #   hand with `on_train_begin`, `on_epoch_end` (`get_weights`, `stop_training`) and
 #   `on_train_end` (`set_weights`).
 # - The L1 penalty $\lambda_1\sum|w|$ drives unneeded weights to zero (sparse); the L2 penalty
-#   $\lambda_2\sum w^2$ (weight decay) makes all weights small. In Keras they are
-#   `kernel_regularizer`s, and their current values are in `model.losses`.
+#   $\lambda_2\sum w^2$ makes all weights small. In Keras they are `kernel_regularizer`s, and
+#   their current values are in `model.losses`.
+# - Under plain SGD the L2 penalty is weight decay, a uniform shrink of every weight. Under
+#   Adam it is not: the penalty's gradient is divided by each weight's own scale. Decoupled
+#   weight decay (`keras.optimizers.AdamW`, or `weight_decay=` on any Keras optimizer) shrinks
+#   the weights directly, $w \leftarrow w - \eta\lambda w$, apart from the gradient step.
+#
+# ## Try it
+#
+# Ungraded: change one thing, predict, re-run that one cell (seconds), explain. Undo the change
+# afterwards, since later cells use these results.
+#
+# 1. **Heavy dropout, one layer.** In the cell that shows "the two phases" (§2), use
+#    `MyDropout(0.9, seed=0)`. Before running: about how many of the 16 ones do you expect to
+#    survive, and what value would a survivor have? After running: how likely was what you got
+#    (work out $0.9^{16}$)? Why are 16 numbers far too few to see that the mean is preserved?
+# 2. **Heavy dropout, whole network.** In the cell that trains `dropout_model` (§2), use
+#    `build_model(dropout_rate=0.9)`. Predict the validation curve, then explain what you see:
+#    why does a network that keeps only one unit in ten learn so slowly in 20 epochs? Compare
+#    its curve with $\ln 10 \approx 2.3$, the loss of a uniform guess.
+# 3. **Impatient stopping.** In the cell that trains `early_model` (§3), use
+#    `make_early_stopping(patience=1)`. At which epoch does it stop, and does it still end with
+#    the best model? Look at the validation curve of §1: what would one unlucky, noisy epoch
+#    right after the start have done to this run?
+# 4. **A little gradient for the idle weight.** In the Adam/AdamW cell at the end of §4,
+#    replace `np.array([10.0, 0.0])` by `np.array([10.0, 0.1])`. Which of the four percentages
+#    change? Does Adam with the L2 penalty still treat the two weights differently, and does
+#    AdamW?
 #
 # Next, lab 07 builds convolutional networks for images.

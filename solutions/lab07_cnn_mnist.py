@@ -336,8 +336,9 @@ t_tf = seconds(lambda: tf.nn.conv2d(x_speed, w_speed, strides=1, padding="SAME")
 print(f"loops:        {1000 * t_naive:8.1f} ms")
 print(f"im2col:       {1000 * t_im2col:8.1f} ms  ({t_naive / t_im2col:.0f}x faster than the loops)")
 print(f"tf.nn.conv2d: {1000 * t_tf:8.1f} ms")
-print("im2col matrix:", im2col(x_speed, 5, 5, 1, 2).shape,
-      f"= {im2col(x_speed, 5, 5, 1, 2).size / x_speed.size:.0f}x the input's size in memory")
+columns = im2col(x_speed, 5, 5, 1, 2)
+print("im2col matrix:", np.shape(columns),
+      f"= {np.size(columns) / x_speed.size:.0f}x the input's size in memory")
 
 # %% [markdown]
 # The price of im2col is memory: every pixel is copied into up to FH·FW rows. The gain is that
@@ -593,29 +594,93 @@ plt.show()
 # %% [markdown]
 # ## 9. Looking inside: filters and feature maps
 #
-# The first layer's filters are small 3 × 3 pictures (one per output channel); many act as
-# edge or stroke detectors of different directions. Dark is a large weight.
+# The first layer's filters are small pictures (3 × 3 in the suggested design, one per output
+# channel); many act as edge or stroke detectors of different directions. Each filter is shaded
+# on its own scale: dark is its largest weight, white its most negative one.
 
 # %%
-conv_layers = [layer for layer in cnn_model.layers if isinstance(layer, layers.Conv2D)]
-first_filters = conv_layers[0].kernel.numpy()  # (3, 3, 1, 32)
-plots.plot_image_grid(np.transpose(first_filters[:, :, 0, :], (2, 0, 1)), ncols=16)
+def all_layers(model):
+    """Every layer of a model in order, with the layers of nested models opened up."""
+    found = []
+    for layer in model.layers:
+        found += all_layers(layer) if hasattr(layer, "layers") else [layer]
+    return found
+
+
+conv_layers = [layer for layer in all_layers(cnn_model) if isinstance(layer, layers.Conv2D)]
+first_filters = keras.ops.convert_to_numpy(conv_layers[0].kernel)  # (FH, FW, C, K), here (3, 3, 1, 32)
+fig = plots.plot_image_grid(np.transpose(first_filters[:, :, 0, :], (2, 0, 1))[:32], ncols=16)
+fig.suptitle(f"first-layer filters of {conv_layers[0].name} (dark = large weight)", y=1.02)
 plt.show()
 
 # %% [markdown]
-# A **feature map** is what one filter makes of an image: large where its pattern occurs.
-# Here is one digit through the first and the second convolution (16 maps each). The first
-# layer's maps still look like the digit, each with different edges lit up; the second
-# layer's maps are smaller and more abstract, combinations of first-layer features — which is
-# also why deeper layers are harder to read by eye.
+# A **feature map** is what one filter makes of an image. The convolution's raw output is
+# positive where the image matches the filter and negative where it matches its opposite; in
+# the suggested design batch normalization then shifts and rescales it, and the ReLU sets
+# everything below zero to 0. We take the maps **after that activation**, which is what the next layer
+# receives: white (0) where the filter's pattern is absent, dark where it is strong.
+#
+# The cell runs one digit through the model layer by layer and keeps, for each of the first
+# two convolutions, the output of the first activation that follows it (the convolution's own
+# output if it has an `activation=` of its own), 16 maps each.
 
 # %%
-feature_model = keras.Model(cnn_model.inputs, [layer.output for layer in conv_layers[:2]])
-first_maps, second_maps = feature_model(x_test[:1], training=False)
+ACTIVATION_LAYERS = (layers.ReLU, layers.Activation, layers.LeakyReLU, layers.ELU, layers.PReLU)
+
+
+def layer_outputs(model, images):
+    """[(layer, output)] for every layer of model, in order, at inference (training=False)."""
+    if not isinstance(model, keras.Sequential):  # a functional model: ask its graph
+        inner = [layer for layer in model.layers if not isinstance(layer, layers.InputLayer)]
+        probe = keras.Model(model.input, [layer.output for layer in inner])
+        return list(zip(inner, probe(images, training=False)))
+    pairs, x = [], images
+    for layer in model.layers:
+        if isinstance(layer, keras.Sequential):  # a nested block: open it up
+            inner = layer_outputs(layer, x)
+            pairs += inner
+            x = inner[-1][1] if inner else x
+        else:
+            x = layer(x, training=False)
+            pairs.append((layer, x))
+    return pairs
+
+
+def activated_feature_maps(model, images, how_many=2):
+    """[(name, maps)] for the first how_many convolutions: maps (N, H, W, K) after the activation."""
+    picked, waiting = [], None
+    for layer, output in layer_outputs(model, images):
+        if isinstance(layer, layers.Conv2D):
+            waiting = layer  # a new convolution: its maps come after its activation
+            if layer.activation is keras.activations.linear:
+                continue  # no activation of its own: wait for the next activation layer
+        elif waiting is None or not isinstance(layer, ACTIVATION_LAYERS):
+            continue
+        if len(output.shape) == 4:
+            picked.append((waiting.name, keras.ops.convert_to_numpy(output)))
+        waiting = None
+    return picked[:how_many]
+
+
+try:
+    feature_maps = activated_feature_maps(cnn_model, x_test[:1])
+except (ValueError, TypeError, AttributeError) as error:  # e.g. a layer shared by two branches
+    feature_maps = []
+    print(f"cannot read the feature maps of this model layer by layer ({error})")
 plots.plot_image_grid(x_test[:1], labels=[f"digit {y_test[0]}"], ncols=1)
-plots.plot_image_grid(np.transpose(first_maps[0, :, :, :16].numpy(), (2, 0, 1)), ncols=16)
-plots.plot_image_grid(np.transpose(second_maps[0, :, :, :16].numpy(), (2, 0, 1)), ncols=16)
+for name, maps in feature_maps:
+    fig = plots.plot_image_grid(np.transpose(maps[0, :, :, :16], (2, 0, 1)), ncols=16)
+    fig.suptitle(f"after {name} and its activation: {maps.shape[-1]} maps of "
+                 f"{maps.shape[1]} × {maps.shape[2]}, the first 16 (white = 0, dark = large)", y=1.05)
 plt.show()
+if not feature_maps:
+    print("no convolution followed by an activation was found, so there are no maps to show")
+
+# %% [markdown]
+# Notice how sparse the maps are: after the ReLU most pixels are exactly 0, and each map lights
+# up only along the strokes, edges or corners its filter looks for. The first layer's maps
+# still look like the digit; the second layer's are smaller and more abstract, combinations of
+# first-layer features — which is also why deeper layers are harder to read by eye.
 
 # %% [markdown]
 # ## Summary
@@ -630,3 +695,24 @@ plt.show()
 # - On 4,000 digits, augmentation, batch normalization (with a momentum suited to few steps) and
 #   a cosine learning-rate decay take a small CNN past 97 % held-out accuracy in seconds; the
 #   confusion matrix, the worst mistakes, the filters and the feature maps show what it learned.
+#
+# ## Try it
+#
+# Ungraded, and each needs only a re-run of one cheap cell (not the training). Predict first,
+# then run and explain what you see; undo the change afterwards.
+#
+# 1. **Output sizes.** In the cell of §2 that loops over `(stride, padding)`, add the pairs
+#    `(2, 1)` and `(4, 1)`. Work out OH with the formula before running. In which of the two
+#    does the division leave a remainder, and what happens to the last partial window?
+# 2. **Overlapping pools.** In the `MaxPooling2D` example of §5, use `strides=1` (keep
+#    `pool_size=2`). What shape does the output have now, and can you write down its nine values
+#    from the 4 × 4 input by hand before running?
+# 3. **A bigger image.** In the first cell of §6, build the convolution for a 280 × 280 image:
+#    `conv_layer.build((None, 280, 280, 1))`. Predict its parameter count before you run. (The
+#    dense line stays computed for 28 × 28; how many weights would a dense layer need for the
+#    bigger image?)
+# 4. **Confident and right.** In the cell of §8 that shows the worst mistakes, replace
+#    `predictions != y_test` by `predictions == y_test`, so that it shows the correct answers the
+#    model is most sure of (the count it prints is then the number of correct answers). What do
+#    those digits look like compared with the mistakes, and how close to 1.00 are their
+#    probabilities?

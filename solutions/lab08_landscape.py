@@ -179,8 +179,13 @@ checks.check_hessian(hessian, seed=3)
 # The Hessians of the three examples at the origin:
 
 # %%
+def hessian_array(f, x):
+    """hessian(f, x) as a float64 NumPy array, whether your hessian returns an array or a tensor."""
+    return np.asarray(hessian(f, x), dtype=np.float64)
+
+
 for name, function in [("bowl", bowl), ("dome", dome), ("saddle", saddle)]:
-    print(f"{name}:\n{hessian(function, np.zeros(2))}")
+    print(f"{name}:\n{hessian_array(function, np.zeros(2))}")
 
 # %% [markdown]
 # ## 3. Reading the Hessian through its eigenvalues
@@ -212,16 +217,36 @@ for name, function in [("bowl", bowl), ("dome", dome), ("saddle", saddle)]:
 # 3. every $\lambda < -$`tol` → `"maximum"`;
 # 4. otherwise (some $|\lambda| \le$ `tol`, all the others of one sign) → `"degenerate"`.
 #
-# Shortcuts fail. The matrix below has a positive diagonal, a positive trace (the sum of the
-# eigenvalues), and still a negative eigenvalue; `np.linalg.eigvalsh` (for symmetric
+# Shortcuts fail. The matrix below has a positive diagonal and a positive trace (the sum of
+# the eigenvalues), and still a negative eigenvalue; `np.linalg.eigvalsh` (for symmetric
 # matrices; eigenvalues in ascending order) finds it:
 
 # %%
 tricky = np.array([[1.0, 2.0], [2.0, 1.0]])
-print("diagonal:", np.diag(tricky), " trace:", np.trace(tricky))
+print("diagonal:", np.diag(tricky), " trace:", np.trace(tricky), f" determinant: {np.linalg.det(tricky):.3g}")
 print("eigenvalues:", np.linalg.eigvalsh(tricky))
 step = np.array([1.0, -1.0]) / np.sqrt(2)
 print("v^T H v along (1, -1)/sqrt(2):", step @ tricky @ step)
+
+# %% [markdown]
+# In two dimensions one more number settles it. The **determinant** is the product of the
+# eigenvalues, $\det H = \lambda_1\lambda_2$, and the trace their sum, so together they give
+# the signs of both: $\det H < 0$ means one of each sign, a saddle (as for `tricky`, whose
+# determinant is $1 - 4 = -3$); $\det H > 0$ means the same sign twice, a minimum when the trace
+# is positive and a maximum when it is negative; $\det H = 0$ means a zero eigenvalue. For
+# $d = 2$ this test is exact, and it is the one taught in calculus courses.
+#
+# For $d > 2$ it is not: a product and a sum no longer pin down $d$ signs. Eigenvalues
+# $(-1, -1, 10)$ and $(1, 2, 5)$ both give determinant 10 and trace 8, yet the first matrix is a
+# saddle and the second a minimum. Here are two such matrices, with their eigenvectors turned
+# (by the same rotation) so that both diagonals are positive as well:
+
+# %%
+for eigenvalues_3d in ([-1.0, -1.0, 10.0], [1.0, 2.0, 5.0]):
+    rotation = np.linalg.qr(np.random.default_rng(10).normal(size=(3, 3)))[0]  # orthonormal columns
+    H_3d = rotation @ np.diag(eigenvalues_3d) @ rotation.T  # a symmetric matrix with these eigenvalues
+    print(f"diagonal {np.diag(H_3d).round(2)}, det {np.linalg.det(H_3d):.3g}, trace {np.trace(H_3d):.3g}, "
+          f"eigenvalues {np.linalg.eigvalsh(H_3d).round(3)} -> {'saddle' if min(eigenvalues_3d) < 0 else 'minimum'}")
 
 # %% [markdown]
 # **Your turn.** Write `classify_critical_point(H, tol=1e-6)` with the four rules above.
@@ -280,7 +305,7 @@ def cubic_valley(p):
 examples = [("x²+y²", bowl), ("-x²-y²", dome), ("x²-y²", saddle), ("x⁴+y²", quartic_bowl),
             ("-x⁴+y²", quartic_saddle), ("x³+y²", cubic_valley)]
 for name, function in examples:
-    H = hessian(function, np.zeros(2))
+    H = hessian_array(function, np.zeros(2))
     along_x = [float(function(tf.constant([s, 0.0], dtype=tf.float64))) for s in (-0.1, 0.1)]
     print(f"{name:>7}: eigenvalues {np.linalg.eigvalsh(H)} -> {classify_critical_point(H):<10}"
           f" f(-0.1, 0) = {along_x[0]:+.4f}, f(0.1, 0) = {along_x[1]:+.4f}")
@@ -314,7 +339,7 @@ def network_loss(w):
 
 
 for point in [np.array([0.0, 0.0]), np.array([1.0, 1.0])]:
-    H = hessian(network_loss, point)
+    H = hessian_array(network_loss, point)
     print(f"at w = {point}: H =\n{H}\n  eigenvalues {np.linalg.eigvalsh(H)} -> "
           f"{classify_critical_point(H)}")
 
@@ -328,7 +353,7 @@ for point in [np.array([0.0, 0.0]), np.array([1.0, 1.0])]:
 # plot the two directions form the saddle's cross:
 
 # %%
-eigenvalues, eigenvectors = np.linalg.eigh(hessian(network_loss, np.zeros(2)))
+eigenvalues, eigenvectors = np.linalg.eigh(hessian_array(network_loss, np.zeros(2)))
 w1_grid, w2_grid = np.meshgrid(np.linspace(-2, 2, 201), np.linspace(-2, 2, 201))
 loss_grid = (1 - w1_grid * w2_grid) ** 2
 
@@ -421,8 +446,8 @@ def descend(loss_fn, w0, learning_rate, num_steps):
     return np.array(path), np.array(losses)
 
 
-H_saddle = hessian(network_loss, np.zeros(2))
-v_escape = escape_direction(H_saddle)
+H_saddle = hessian_array(network_loss, np.zeros(2))
+v_escape = np.asarray(escape_direction(H_saddle), dtype=np.float64).reshape(2)  # any (2,), (2, 1) or tensor
 starts = {
     "at the saddle": np.zeros(2),
     "tiny random nudge (1e-4)": 1e-4 * np.random.default_rng(0).normal(size=2),
@@ -708,13 +733,34 @@ plt.show()
 # - The Hessian comes from two nested tapes: the inner one computes the gradient, the outer
 #   one its Jacobian, `outer_tape.jacobian(gradient, x)`, a symmetric `(d, d)` matrix.
 # - Its eigenvalues classify the point: all positive, a minimum; all negative, a maximum;
-#   both signs, a saddle; zeros with one sign otherwise, degenerate. Trace, determinant
-#   and diagonal can all mislead.
+#   both signs, a saddle; zeros with one sign otherwise, degenerate. The diagonal and the
+#   trace alone can mislead. In two dimensions the determinant and the trace together are an
+#   exact test; for $d > 2$ they can mislead too.
 # - A saddle is not a dead end: the eigenvector of a negative eigenvalue leads downhill. In
 #   many dimensions saddles are far more common than minima.
 # - Smaller batches give noisier gradients (variance about $\sigma^2/B$) but more steps per
 #   epoch; larger batches use parallel hardware better. Momentum sums past gradients and
 #   carries the weights through flat spots and small dips.
+#
+# ## Try it
+#
+# Ungraded; each is one edit and a re-run of one cell, a few seconds. Predict before you run,
+# explain afterwards, then undo the edit.
+#
+# 1. **Use the 2-D test.** In the cell of §3 that defines `tricky`, make it
+#    `np.array([[1.0, 0.5], [0.5, 1.0]])`. From its determinant and trace alone, say what kind
+#    of point a Hessian like this one would mean; then check the eigenvalues and the value of
+#    $\mathbf{v}^\top H \mathbf{v}$ that the cell prints.
+# 2. **Not a critical point.** In the first cell of §4, add `np.array([0.5, 0.5])` to the list
+#    of points. `classify_critical_point` will answer "saddle". Compute the gradient of
+#    $L(w_1, w_2) = (1 - w_1 w_2)^2$ at $(0.5, 0.5)$ by hand: why is that answer meaningless
+#    there?
+# 3. **A smaller nudge.** In the cell of §5 with the three runs, change the nudge from `1e-4` to
+#    `1e-8` (in the label too). The offset along the escape direction grows by a factor 1.2 per
+#    step: about how many extra steps does the plateau last? Compare with the printed counts.
+# 4. **How heavy must the ball be?** In the cell of §7, replace the momentum `0.9` by `0.5`,
+#    then by `0.7`. Which of them still rolls through the dip to $x = 3$? Why does too little
+#    momentum behave like plain gradient descent here?
 #
 # Next, lab 09 looks at how initialization and batch normalization shape the signals that
 # flow through a deep network.

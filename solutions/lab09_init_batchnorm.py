@@ -202,8 +202,13 @@ checks.check_xavier_std(xavier_std, seed=5)
 # The same sigmoid network with Xavier weights, $\sigma = 1/\sqrt{100} = 0.1$:
 
 # %%
-sigmoid_xavier = deep_activations(x_random, xavier_std(width), sigmoid)
-show_histograms(sigmoid_xavier, f"sigmoid, Xavier (std {xavier_std(width):.2g})")
+def as_number(value):
+    """A Python float from a number, a one-element array or a tensor."""
+    return float(np.asarray(value).reshape(()))
+
+
+sigmoid_xavier = deep_activations(x_random, as_number(xavier_std(width)), sigmoid)
+show_histograms(sigmoid_xavier, f"sigmoid, Xavier (std {as_number(xavier_std(width)):.2g})")
 spread_table({"sigmoid, std 1": sigmoid_std1, "sigmoid, std 0.01": sigmoid_std001,
               "sigmoid, Xavier": sigmoid_xavier})
 
@@ -227,7 +232,7 @@ spread_table({"sigmoid, std 1": sigmoid_std1, "sigmoid, std 0.01": sigmoid_std00
 
 # %%
 relu_std001 = deep_activations(x_random, 0.01, relu)
-relu_xavier = deep_activations(x_random, xavier_std(width), relu)
+relu_xavier = deep_activations(x_random, as_number(xavier_std(width)), relu)
 show_histograms(relu_std001, "ReLU, weight std 0.01", value_range=(0.0, 2.0), top=0.1)
 show_histograms(relu_xavier, "ReLU, Xavier", value_range=(0.0, 2.0), top=0.1)
 
@@ -261,8 +266,8 @@ checks.check_he_std(he_std, seed=3)
 ### END HIDDEN TESTS
 
 # %%
-relu_he = deep_activations(x_random, he_std(width), relu)
-show_histograms(relu_he, f"ReLU, He (std {he_std(width):.3g})", value_range=(0.0, 2.0), top=0.1)
+relu_he = deep_activations(x_random, as_number(he_std(width)), relu)
+show_histograms(relu_he, f"ReLU, He (std {as_number(he_std(width)):.3g})", value_range=(0.0, 2.0), top=0.1)
 spread_table({"ReLU, std 0.01": relu_std001, "ReLU, Xavier": relu_xavier, "ReLU, He": relu_he})
 
 # %% [markdown]
@@ -278,9 +283,9 @@ spread_table({"ReLU, std 0.01": relu_std001, "ReLU, Xavier": relu_xavier, "ReLU,
 # %%
 fan_in, fan_out = 784, 100
 initializers = {
-    "GlorotNormal": (keras.initializers.GlorotNormal(seed=0), xavier_std(fan_in, fan_out)),
-    "HeNormal": (keras.initializers.HeNormal(seed=0), he_std(fan_in)),
-    "LecunNormal": (keras.initializers.LecunNormal(seed=0), xavier_std(fan_in)),
+    "GlorotNormal": (keras.initializers.GlorotNormal(seed=0), as_number(xavier_std(fan_in, fan_out))),
+    "HeNormal": (keras.initializers.HeNormal(seed=0), as_number(he_std(fan_in))),
+    "LecunNormal": (keras.initializers.LecunNormal(seed=0), as_number(xavier_std(fan_in))),
 }
 print(f"{'':>13} {'target std':>11} {'measured':>9} {'largest |w| / std':>18}")
 for name, (initializer, target) in initializers.items():
@@ -312,8 +317,27 @@ print(f"keras.random.truncated_normal(stddev=0.05) without the correction: measu
 #
 # Good initial weights help only at the start: as training changes the weights, the
 # distribution of each layer's inputs moves again. **Batch normalization** fixes the spread
-# inside the network, at every step: a layer that standardises each feature over the current
-# mini-batch. For a batch of $m$ values $x_1, \dots, x_m$ of one feature:
+# inside the network, at every step. Why that helps has been explained in two ways:
+#
+# - Ioffe and Szegedy, who introduced it in 2015, blamed slow training on that drift, which
+#   they called *internal covariate shift*: each layer keeps chasing inputs whose distribution
+#   changes under it.
+# - The lecture looks at the **error surface**. When the features a layer receives have very
+#   different scales, the loss is steep in some directions and flat in others — a long, narrow
+#   valley like the stretched bowl of lab 05 — and one learning rate cannot suit them all. Such
+#   a rugged surface is hard to train, so batch normalization "flattens" it: with every feature
+#   brought to the same range the valley becomes rounder and easier to descend.
+#
+# Later experiments side with the second view. Santurkar et al. (2018) added random noise after
+# each normalization layer, changing its outputs' mean and variance at every step — the drift
+# re-created on purpose — and the networks trained about as well as with plain batch
+# normalization. What batch normalization does change is the smoothness of the loss: the loss
+# and its gradient vary much less abruptly from point to point, so the gradient stays a
+# reliable guide over a longer step. That is why batch-normalized networks tolerate larger
+# learning rates and need fewer epochs.
+#
+# The layer standardises each feature over the current mini-batch. For a batch of $m$ values
+# $x_1, \dots, x_m$ of one feature:
 #
 # $$\mu_B = \frac{1}{m}\sum_{i=1}^m x_i, \qquad
 # \sigma_B^2 = \frac{1}{m}\sum_{i=1}^m (x_i - \mu_B)^2, \qquad
@@ -575,4 +599,25 @@ plt.show()
 # - Batch normalization standardises each feature with the batch's mean and biased variance
 #   while training, then scales by $\gamma$ and shifts by $\beta$; at inference it uses moving
 #   averages updated as `moving * momentum + batch * (1 - momentum)`.
-# - With it, a deep sigmoid network that plain SGD could not move trains in a few epochs.
+# - It was first motivated by internal covariate shift; the lecture's view, that it flattens
+#   the error surface, fits later experiments better (Santurkar et al., 2018): it makes the loss
+#   smoother, so larger learning rates work. With it, a deep sigmoid network that plain SGD
+#   could not move trains in a few epochs.
+#
+# ## Try it
+#
+# Ungraded: one edit, a prediction, one re-run (a few seconds; the last one about ten), an
+# explanation. Undo each edit afterwards.
+#
+# 1. **Slightly too large for ReLU.** In the cell after `check_he_std` (§3), replace
+#    `as_number(he_std(width))` by `0.2` in the `relu_he = ...` line. He's rule gives 0.14; by
+#    what factor should the spread grow from one layer to the next now? Compare with the table.
+# 2. **A shorter memory.** In the moving-average cell of §5, use `0.9` instead of `0.99` (both
+#    places). Work out the value after 10 steps, $5\,(1 - 0.9^{10})$, before you run. Which
+#    momentum would you pick for a training run of only 50 steps?
+# 3. **The wrong phase.** In the `batch_normalize` cell of §5, change `training=True` to
+#    `training=False`. What do the histograms look like now, and why? (Think about the values
+#    the moving averages of a fresh layer hold.)
+# 4. **A ten times larger step.** In the training cell of §6, set `learning_rate = 1.0`. Predict
+#    the final training loss of each of the three networks. Which of them make good use of the
+#    larger step, and does it help the network without batch normalization?
