@@ -22,7 +22,6 @@ import ast
 import functools
 import os
 import re
-import string
 from pathlib import Path
 
 LANGUAGES = ("en", "zh")
@@ -164,25 +163,54 @@ def translated(catalog) -> dict[str, str]:
     return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy and isinstance(m.id, str)}
 
 
+def pieces(template: str) -> list[tuple[str, str | None]]:
+    """Split a template into ``(literal text, field or None)`` pairs.
+
+    A field is ``{...}`` with balanced braces inside (``{f(x, {})}`` is one field); ``{{`` and
+    ``}}`` are literal braces. An unbalanced ``{`` is taken literally.
+    """
+    found, literal, i = [], [], 0
+    while i < len(template):
+        if template.startswith(("{{", "}}"), i):
+            literal.append(template[i])
+            i += 2
+            continue
+        if template[i] == "{":
+            depth, j = 1, i + 1
+            while j < len(template) and depth:
+                depth += {"{": 1, "}": -1}.get(template[j], 0)
+                j += 1
+            if depth == 0:
+                found.append(("".join(literal), template[i:j]))
+                literal, i = [], j
+                continue
+        literal.append(template[i])
+        i += 1
+    return found + [("".join(literal), None)]
+
+
+def fields(template: str) -> set[str]:
+    """The fields of a template, as written (``{what}``, ``{got:.6g}``)."""
+    return {field for _, field in pieces(template) if field}
+
+
 class _Template:
     """One message template, compiled to match rendered messages."""
 
     def __init__(self, msgid: str, msgstr: str):
         self.msgstr = msgstr
-        pattern, self.groups, fields = [], {}, 0
-        for literal, name, spec, conversion in string.Formatter().parse(msgid):
+        pattern, self.groups = [], {}
+        for literal, field in pieces(msgid):
             pattern.append(re.escape(literal))
-            if name is None:
+            if field is None:
                 continue
-            token = _token(name, spec, conversion)
-            if token in self.groups:
-                pattern.append(f"(?P={self.groups[token]})")
+            if field in self.groups:
+                pattern.append(f"(?P={self.groups[field]})")
             else:
-                self.groups[token] = f"f{fields}"
-                pattern.append(f"(?P<f{fields}>.*?)")
-                fields += 1
+                self.groups[field] = f"f{len(self.groups)}"
+                pattern.append(f"(?P<{self.groups[field]}>.*?)")
         self.regex = re.compile("".join(pattern), re.S)
-        self.weight = len(msgid) - 6 * fields  # more fixed text: more specific
+        self.weight = len(msgid) - 6 * len(self.groups)  # more fixed text: more specific
 
     def render(self, message: str, translator: "Translator") -> str | None:
         """The translated message, or None when ``message`` is not an instance of this template;
@@ -191,16 +219,12 @@ class _Template:
         if match is None:
             return None
         parts = []
-        for literal, name, spec, conversion in string.Formatter().parse(self.msgstr):
+        for literal, field in pieces(self.msgstr):
             parts.append(literal)
-            if name is not None:
-                group = self.groups.get(_token(name, spec, conversion))
-                parts.append(translator.translate(match.group(group)) if group else "{" + name + "}")
+            if field is not None:
+                group = self.groups.get(field)
+                parts.append(translator.translate(match.group(group)) if group else field)
         return "".join(parts)
-
-
-def _token(name: str, spec: str | None, conversion: str | None) -> str:
-    return name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
 
 
 class Translator:
@@ -211,7 +235,7 @@ class Translator:
         self.exact, self.templates = {}, []
         for catalog in catalogs:
             for msgid, msgstr in translated(catalog).items():
-                if "{" in msgid:
+                if fields(msgid):
                     self.templates.append(_Template(msgid, msgstr))
                 self.exact[msgid.replace("{{", "{").replace("}}", "}")] = msgstr.replace("{{", "{").replace("}}", "}")
         self.templates.sort(key=lambda t: -t.weight)
@@ -243,7 +267,10 @@ def translate(message: str, lang: str | None = None) -> str:
     lang = lang or language()
     if lang == "en" or not message or not re.search(r"[A-Za-z]", message):
         return message
-    return translator(lang).translate(message)
+    try:
+        return translator(lang).translate(message)
+    except Exception:  # noqa: BLE001 - a broken catalog must never hide the message itself
+        return message
 
 
 def tr(text: str) -> str:
