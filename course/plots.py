@@ -363,3 +363,299 @@ def plot_image_grid(
             if labels is not None:
                 ax.set_title(str(labels[i]), fontsize=9)
     return fig
+
+
+def plot_fits_1d(
+    x: np.ndarray,
+    y: np.ndarray,
+    fits: Mapping[str, Callable[[np.ndarray], np.ndarray]],
+    ax: plt.Axes | None = None,
+    truth: Callable[[np.ndarray], np.ndarray] | None = None,
+    x_grid: np.ndarray | None = None,
+    data_label: str = "training data",
+    truth_label: str = "true function",
+) -> plt.Axes:
+    """Several fitted curves of a 1-D regression over its training points.
+
+    Args:
+        x: float array (n,) of inputs.
+        y: float array (n,) of targets.
+        fits: name -> fitted function mapping a float array (m,) to predictions (m,),
+            e.g. {"degree 1": np.poly1d(np.polyfit(x, y, 1))}.
+        ax: axes to draw on; default: a new figure.
+        truth: optional function (m,) -> (m,) the data came from, drawn dashed grey.
+        x_grid: float array (m,) where the curves are drawn; default 300 points over x's range.
+        data_label: the legend entry of the points.
+        truth_label: the legend entry of `truth`.
+
+    Returns:
+        The axes: the points (a scatter), then one line per fit (then `truth`). The y range
+        is that of the data with a margin, so a wild fit does not squash the rest.
+    """
+    x, y = np.asarray(x, dtype=np.float64).ravel(), np.asarray(y, dtype=np.float64).ravel()
+    x_grid = np.linspace(x.min(), x.max(), 300) if x_grid is None else np.asarray(x_grid, dtype=np.float64)
+    ax = ax if ax is not None else plt.figure().add_subplot()
+    ax.scatter(x, y, color="k", s=18, zorder=3, label=data_label)
+    for name, fit in fits.items():
+        ax.plot(x_grid, np.asarray(fit(x_grid), dtype=np.float64).reshape(x_grid.shape), linewidth=2, label=name)
+    if truth is not None:
+        ax.plot(x_grid, np.asarray(truth(x_grid), dtype=np.float64).reshape(x_grid.shape), "--", color="0.5",
+                linewidth=1, label=truth_label)
+    margin = 0.3 * (y.max() - y.min() or 1.0)
+    ax.set(xlabel="x", ylabel="y", ylim=(y.min() - margin, y.max() + margin))
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_capacity_curve(
+    capacities: Sequence[float],
+    train_errors: Sequence[float],
+    val_errors: Sequence[float],
+    ax: plt.Axes | None = None,
+    labels: tuple[str, str] = ("training", "validation"),
+    regions: tuple[str, str] | None = ("underfitting", "overfitting"),
+    best_label: str = "lowest validation error: {capacity:g}",
+    logy: bool = True,
+) -> plt.Axes:
+    """Training and validation error against model capacity, with the best capacity marked.
+
+    Args:
+        capacities: increasing numbers (k,), e.g. polynomial degrees or hidden units.
+        train_errors: float array (k,), the training error of each model.
+        val_errors: float array (k,), the validation error of each model.
+        ax: axes to draw on; default: a new figure.
+        labels: the legend entries of the two curves.
+        regions: names written left and right of the best capacity (where the validation
+            error is lowest), or None for no names.
+        best_label: legend text of the best capacity's line, a str.format template with
+            the field {capacity}.
+        logy: use a logarithmic y axis.
+
+    Returns:
+        The axes: the two curves, then a dashed vertical line at the best capacity.
+    """
+    capacities = np.asarray(capacities, dtype=np.float64).ravel()
+    train_errors = np.asarray(train_errors, dtype=np.float64).ravel()
+    val_errors = np.asarray(val_errors, dtype=np.float64).ravel()
+    ax = ax if ax is not None else plt.figure().add_subplot()
+    ax.plot(capacities, train_errors, "o-", label=labels[0])
+    ax.plot(capacities, val_errors, "s-", label=labels[1])
+    best = capacities[int(np.nanargmin(val_errors))]
+    ax.axvline(best, color="tab:green", linestyle="--", linewidth=1, label=best_label.format(capacity=best))
+    if logy:
+        ax.set_yscale("log")
+    if regions is not None:
+        for text, x, align in [(regions[0], best - 0.02 * np.ptp(capacities), "right"),
+                               (regions[1], best + 0.02 * np.ptp(capacities), "left")]:
+            ax.text(x, 0.95, text, transform=ax.get_xaxis_transform(), ha=align, va="top", color="0.35")
+    ax.set(xlabel="capacity", ylabel="error")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_validation_curves(
+    curves: Mapping[str, Sequence[float]],
+    ax: plt.Axes | None = None,
+    mark_best: bool = True,
+    stopped_at: Mapping[str, int] | None = None,
+    best_label: str = "lowest: epoch {epoch}",
+    stop_label: str = "stopped: epoch {epoch}",
+) -> plt.Axes:
+    """Validation curves against the epoch (from 1), with each curve's lowest point marked.
+
+    Args:
+        curves: name -> float array (n_epochs,) of one run's validation loss (runs may
+            have different lengths, e.g. one that stopped early).
+        ax: axes to draw on; default: a new figure.
+        mark_best: mark each curve's lowest point with a star of the curve's colour.
+        stopped_at: optional name -> epoch (1-based) where that run stopped training,
+            drawn as a dotted vertical line of the curve's colour.
+        best_label: legend text of a star, a str.format template with the field {epoch}.
+        stop_label: legend text of a stop line, a str.format template with the field {epoch}.
+
+    Returns:
+        The axes: one line per curve, then for each curve its star (if mark_best), then
+        the stop lines.
+    """
+    ax = ax if ax is not None else plt.figure().add_subplot()
+    colors = {}
+    for name, values in curves.items():
+        values = np.asarray(values, dtype=np.float64).ravel()
+        (line,) = ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=name)
+        colors[name] = line.get_color()
+    if mark_best:
+        for name, values in curves.items():
+            values = np.asarray(values, dtype=np.float64).ravel()
+            best = int(np.nanargmin(values))
+            ax.plot(best + 1, values[best], "*", color=colors[name], markersize=14, markeredgecolor="k",
+                    label=best_label.format(epoch=best + 1))
+    for name, epoch in (stopped_at or {}).items():
+        if name not in colors:
+            raise KeyError(f"no {name!r} among the curves; available: {', '.join(colors)}")
+        ax.axvline(epoch, color=colors[name], linestyle=":", linewidth=1.5, label=stop_label.format(epoch=epoch))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(xlabel="epoch", ylabel="validation loss")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_search_scatter(
+    x: Sequence[float],
+    y: Sequence[float],
+    scores: Sequence[float],
+    ax: plt.Axes | None = None,
+    score_label: str = "validation accuracy",
+    best_label: str = "best: {score:.3g}",
+    higher_is_better: bool = True,
+) -> plt.Axes:
+    """A random search's trials over two log-scaled hyperparameters, coloured by their score.
+
+    Args:
+        x: positive floats (n,), the first hyperparameter of each trial (e.g. learning rates).
+        y: positive floats (n,), the second one (e.g. weight decays).
+        scores: floats (n,), each trial's score; NaN (a failed run) is drawn as a grey cross.
+        ax: axes to draw on; default: a new figure.
+        score_label: the colour bar's label.
+        best_label: legend text of the ring around the best trial, a str.format template
+            with the field {score}.
+        higher_is_better: whether the best trial has the highest score (else the lowest).
+
+    Returns:
+        The axes (log x and y): the scatter (with a colour bar), then a ring around the best trial.
+    """
+    x, y = np.asarray(x, dtype=np.float64).ravel(), np.asarray(y, dtype=np.float64).ravel()
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    ax = ax if ax is not None else plt.figure().add_subplot()
+    ok = np.isfinite(scores)
+    points = ax.scatter(x[ok], y[ok], c=scores[ok], cmap="viridis", s=60, edgecolors="k", zorder=3)
+    if (~ok).any():
+        ax.scatter(x[~ok], y[~ok], marker="x", color="0.5", s=40, zorder=3)
+    ax.figure.colorbar(points, ax=ax, label=score_label)
+    if ok.any():
+        best = np.flatnonzero(ok)[int(np.argmax(scores[ok]) if higher_is_better else np.argmin(scores[ok]))]
+        ax.scatter(x[best], y[best], s=250, facecolors="none", edgecolors="tab:red", linewidths=2, zorder=4,
+                   label=best_label.format(score=scores[best]))
+        ax.legend(fontsize=8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    return ax
+
+
+def plot_image_mosaic(
+    images: np.ndarray,
+    ax: plt.Axes | None = None,
+    row_labels: Sequence[str] | None = None,
+    col_labels: Sequence[str] | None = None,
+    scale_each: bool = False,
+    gap: int = 1,
+    cmap: str = "gray_r",
+) -> plt.Axes:
+    """A grid of small images drawn as one picture on one axes (fast, unlike one axes per image).
+
+    Args:
+        images: array (rows, cols, h, w) (or (rows, cols, h, w, 1)), any numeric dtype.
+        ax: axes to draw on; default: a new figure sized to the grid.
+        row_labels: optional (rows,) strings written left of each row.
+        col_labels: optional (cols,) strings written above each column.
+        scale_each: shade each image on its own scale, from its smallest value (white with
+            the default colour map) to its largest (black); otherwise all share one scale.
+        gap: pixels of blank space between two images.
+        cmap: matplotlib colour map name.
+
+    Returns:
+        The axes, holding a single image (the mosaic), without ticks or frame.
+    """
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim == 5 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 4:
+        raise ValueError(f"images must have shape (rows, cols, h, w), got {images.shape}")
+    rows, cols, height, width = images.shape
+    if scale_each:
+        low = images.min(axis=(2, 3), keepdims=True)
+        span = images.max(axis=(2, 3), keepdims=True) - low
+        images = (images - low) / np.where(span > 0, span, 1.0)
+    mosaic = np.full((rows * (height + gap) - gap, cols * (width + gap) - gap), np.nan)
+    for r in range(rows):
+        for c in range(cols):
+            mosaic[r * (height + gap):r * (height + gap) + height, c * (width + gap):c * (width + gap) + width] = images[r, c]
+    if ax is None:
+        ax = plt.figure(figsize=(max(0.45 * cols, 3), max(0.45 * rows, 1.2) + 0.5)).add_subplot()
+    ax.imshow(mosaic, cmap=plt.get_cmap(cmap).with_extremes(bad="white"), interpolation="nearest")
+    ax.set_xticks([(width + gap) * c + (width - 1) / 2 for c in range(cols)] if col_labels is not None else [])
+    ax.set_yticks([(height + gap) * r + (height - 1) / 2 for r in range(rows)] if row_labels is not None else [])
+    if col_labels is not None:
+        ax.set_xticklabels(col_labels, fontsize=8)
+        ax.xaxis.tick_top()
+    if row_labels is not None:
+        ax.set_yticklabels(row_labels, fontsize=8)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    return ax
+
+
+def plot_receptive_fields(
+    image: np.ndarray,
+    sizes: Mapping[str, int],
+    ax: plt.Axes | None = None,
+    center: tuple[int, int] | None = None,
+) -> plt.Axes:
+    """Squares on an image showing how many pixels one unit of each layer looks at.
+
+    Args:
+        image: array (h, w) or (h, w, 1), e.g. an MNIST digit.
+        sizes: layer name -> receptive field side in pixels (an int), e.g. {"conv 1": 3}.
+        ax: axes to draw on; default: a new figure.
+        center: (row, column) of the pixel the squares are centred on; default the middle.
+
+    Returns:
+        The axes: the image, then one square (a Rectangle patch) per layer, in order.
+    """
+    from matplotlib.patches import Rectangle  # noqa: PLC0415
+
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    height, width = image.shape
+    row, col = center if center is not None else (height // 2, width // 2)
+    ax = ax if ax is not None else plt.figure(figsize=(4, 4)).add_subplot()
+    ax.imshow(image, cmap="gray_r")
+    colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(sizes), 1)))
+    for color, (name, size) in zip(colors, sizes.items()):
+        half = size / 2
+        ax.add_patch(Rectangle((col - half, row - half), size, size, fill=False, edgecolor=color,
+                               linewidth=2, label=f"{name}: {size} × {size}"))
+    ax.set(xlim=(-0.5, width - 0.5), ylim=(height - 0.5, -0.5), xlabel="column (pixel)", ylabel="row (pixel)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    return ax
+
+
+def plot_per_layer(
+    values: Mapping[str, Sequence[float]],
+    ax: plt.Axes | None = None,
+    logy: bool = True,
+) -> plt.Axes:
+    """One number per layer (e.g. the mean |gradient| of its weights), one line per run.
+
+    Args:
+        values: name -> float array (n_layers,), the numbers of layers 1, 2, ..., n_layers.
+            Values that are 0 or not finite are left out of the line on a log axis.
+        ax: axes to draw on; default: a new figure.
+        logy: use a logarithmic y axis.
+
+    Returns:
+        The axes, with one line (with markers) per run.
+    """
+    ax = ax if ax is not None else plt.figure().add_subplot()
+    for name, numbers in values.items():
+        numbers = np.asarray(numbers, dtype=np.float64).ravel()
+        if logy:
+            numbers = np.where(np.isfinite(numbers) & (numbers > 0), numbers, np.nan)
+        ax.plot(np.arange(1, len(numbers) + 1), numbers, marker="o", label=name)
+    if logy:
+        ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(xlabel="layer", ylabel="value")
+    ax.legend(fontsize=8)
+    return ax

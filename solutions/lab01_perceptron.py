@@ -8,7 +8,11 @@
 # **Goals**
 # - compute a perceptron's output: dot product, plus bias, through a non-linearity;
 # - write the sigmoid, tanh and ReLU activations and see their shapes;
-# - build AND, OR and NAND from single perceptrons, and XOR from two layers of them;
+# - compare them with the perceptron's original step function and with Leaky ReLU, and see from
+#   their slopes why gradient descent needs an activation whose slope is not 0 (and how a ReLU
+#   unit can die);
+# - build AND, OR and NAND from single perceptrons, and XOR from two layers of them; see the
+#   region each unit of the XOR network carves out of the plane, and add two bits with gates;
 # - write `MyDenseLayer(input_dim, output_dim)` as a Keras 3 layer and compare it with
 #   `keras.layers.Dense`.
 #
@@ -191,6 +195,96 @@ plots.plot_activations({"sigmoid": sigmoid, "tanh": tanh, "ReLU": relu})
 plt.show()
 
 # %% [markdown]
+# ### The step function, Leaky ReLU, and the slopes that training needs
+#
+# The first perceptron (Rosenblatt's, 1958) used none of these three. Its non-linearity was a
+# **step**: 1 when $z > 0$, 0 otherwise (you will use it for logic gates in §3). The sigmoid is
+# a smoothed step: $\sigma(kz)$ gets closer and closer to the step as $k$ grows.
+#
+# Why smooth it? Training (lab 04) changes each weight according to a **slope**: nudge the
+# weight a little and see how much the loss changes. By the chain rule that slope contains the
+# activation's own slope $g'(z)$. The step is flat everywhere except at $z = 0$, where it jumps,
+# so $g'(z) = 0$ wherever it is defined: a small nudge changes nothing, and gradient descent gets
+# no signal about which way to move. The sigmoid's slope,
+# $\sigma'(z) = \sigma(z)\,(1 - \sigma(z))$, is small far from 0 but never exactly 0.
+#
+# ReLU has the same weakness on half of its inputs: its slope is 0 for every $z < 0$. A ReLU
+# unit whose $z$ is negative for *every* example outputs 0 for all of them and gets a gradient
+# of exactly 0, so its weights never change again: the unit is **dead** (the "dying ReLU"
+# problem; a single large update that pushes the bias far down can cause it). **Leaky ReLU**
+# keeps a small slope $\alpha$ on the negative side: $g(z) = z$ for $z > 0$ and
+# $g(z) = \alpha z$ for $z \le 0$, with a small $\alpha$ such as 0.01. A unit whose inputs are
+# all negative then still gets a weak gradient and can come back to life (in Keras:
+# `layers.LeakyReLU(negative_slope=0.01)`).
+#
+# Below, left: the five activations (the plot uses $\alpha = 0.1$ so that the leaky slope is
+# visible); right: their slopes, which `plots.plot_function_derivatives` estimates from two
+# nearby values of each function, $(g(z + h) - g(z - h)) / 2h$ (lab 04 explains this formula).
+
+# %%
+def step(z):
+    """The perceptron's original activation, element-wise: 1 where z > 0, else 0."""
+    return (np.asarray(z) > 0).astype(np.float64)
+
+
+def leaky_relu(z, alpha=0.01):
+    """Leaky ReLU, element-wise: z where z > 0, alpha * z elsewhere."""
+    z = np.asarray(z, dtype=np.float64)
+    return np.where(z > 0, z, alpha * z)
+
+
+five_activations = {"step": step, "sigmoid": sigmoid, "tanh": tanh, "ReLU": relu,
+                    "Leaky ReLU (α = 0.1)": lambda z: leaky_relu(z, alpha=0.1)}
+fig, (ax_values, ax_slopes) = plt.subplots(1, 2, figsize=(13, 4.5))
+plots.plot_activations(five_activations, ax=ax_values)
+plots.plot_function_derivatives(five_activations, ax=ax_slopes)
+ax_slopes.set_ylim(-0.1, 1.15)
+plt.show()
+
+# %% [markdown]
+# *Notice:* on the right, the step's slope is 0 everywhere but at its jump, ReLU's is 0 for all $z < 0$,
+# Leaky ReLU's never drops below $\alpha$, and the sigmoid's is at most 0.25 (at $z = 0$) and
+# nearly 0 beyond $\lvert z \rvert \approx 5$.
+#
+# **A dead unit, by hand.** Take 200 random inputs $(x_1, x_2)$ and one unit
+# $z = x_1 + x_2 + b$ whose bias starts at $b = -6$. Here $x_1 + x_2$ never exceeds about 4, so
+# $z < 0$ for every input. We ask the unit to learn "make your average output 1", with the loss
+# $L = (\bar a - 1)^2$ where $\bar a$ is the mean of $g(z)$ over the inputs, and we train only
+# the bias. Every $z$ moves one for one with $b$, so the slope of the loss is
+# $dL/db = 2(\bar a - 1)\cdot\overline{g'(z)}$, with $\overline{g'(z)}$ the mean slope of the
+# activation over the inputs. Gradient descent repeats $b \leftarrow b - 0.5 \cdot dL/db$, 300
+# times:
+
+# %%
+x_unit = np.random.default_rng(0).normal(size=(200, 2))
+print(f"largest x1 + x2 among the inputs: {x_unit.sum(axis=1).max():.2f}")
+
+
+def train_bias(g, g_slope, b=-6.0, learning_rate=0.5, num_steps=300):
+    """Gradient descent on b for L = (mean of g(x1 + x2 + b) - 1)^2; returns b every 100 steps."""
+    biases = [b]
+    for step_number in range(1, num_steps + 1):
+        z = x_unit.sum(axis=1) + b
+        b -= learning_rate * 2 * (np.mean(g(z)) - 1) * np.mean(g_slope(z))
+        if step_number % 100 == 0:
+            biases.append(b)
+    return biases
+
+
+for name, g, g_slope in [("ReLU", relu, lambda z: (z > 0) * 1.0),
+                         ("Leaky ReLU (α = 0.01)", leaky_relu, lambda z: np.where(z > 0, 1.0, 0.01))]:
+    biases = train_bias(g, g_slope)
+    z_final = x_unit.sum(axis=1) + biases[-1]
+    print(f"{name:21} b after 0, 100, 200, 300 steps: {', '.join(f'{b:5.2f}' for b in biases)};  "
+          f"z > 0 for {np.mean(z_final > 0):.0%} of the inputs, mean output {np.mean(g(z_final)):.2f}")
+
+# %% [markdown]
+# The ReLU unit's bias never moves: all 200 slopes are 0, so every gradient is exactly 0, and
+# a million more steps would not change that. The leaky unit's gradient is a hundred times
+# weaker than it would be with slope 1, so for 200 steps its bias only creeps up; as soon as
+# $z$ turns positive for some inputs, the full slope 1 takes over and the unit reaches its goal.
+
+# %% [markdown]
 # ## 3. Logic gates from perceptrons
 #
 # Swap the sigmoid for a **step**: output 1 when $\mathbf{x}^\top\mathbf{w} + b > 0$, else 0.
@@ -264,6 +358,52 @@ def xor_gate(x):
 
 
 print("XOR from two layers:", xor_gate(binary_inputs), "expected:", xor_table)
+
+# %% [markdown]
+# Where in the plane does this network answer 1? Give it every point, not only the four
+# corners. Each hidden unit draws one straight line and fires on one side of it: OR on the side
+# of $(0, 1)$, $(1, 0)$ and $(1, 1)$, NAND on the side of $(0, 0)$, $(0, 1)$ and $(1, 0)$. The
+# output unit ANDs the two, so it fires only where both do. Below, each panel shades the plane
+# by one unit's output (blue 1, red 0) and colours the four corners by that gate's truth table:
+
+# %%
+def or_unit(x):
+    return step_perceptron(x, OR_WEIGHTS)
+
+
+def nand_unit(x):
+    return step_perceptron(x, NAND_WEIGHTS)
+
+
+panels = [("hidden unit 1: OR", or_unit, [0, 1, 1, 1]),
+          ("hidden unit 2: NAND", nand_unit, [1, 1, 1, 0]),
+          ("output: AND(OR, NAND) = XOR", xor_gate, xor_table)]
+fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+for ax, (name, unit, truth_table) in zip(axes, panels):
+    plots.plot_decision_boundary(unit, binary_inputs, np.array(truth_table), ax=ax, padding=0.75)
+    ax.set_title(name)
+plt.show()
+
+# %% [markdown]
+# *Notice:* each hidden unit cuts the plane with a single line, and every corner lies in the
+# region of its own colour; the output keeps only the region between the two lines, which holds
+# $(0, 1)$ and $(1, 0)$ but neither $(0, 0)$ nor $(1, 1)$.
+#
+# Gates are where computers start. With XOR and AND you can add two bits: the sum bit is
+# $x_1$ XOR $x_2$ and the carry bit is $x_1$ AND $x_2$ (a **half adder**). Chaining such adders
+# adds numbers of any length, and NAND on its own is enough to build every other gate, so
+# networks of step perceptrons can in principle compute anything a computer can. What they
+# cannot do is *learn* their weights by gradient descent, for the reason seen in §2: the step
+# has no useful slope.
+
+# %%
+def half_adder(x):
+    """Add two bits with perceptrons only. x: (n, 2) of 0/1; returns (n, 2): carry, sum."""
+    return np.stack([step_perceptron(x, AND_WEIGHTS), xor_gate(x)], axis=1)
+
+
+for (x1, x2), (carry, bit) in zip(binary_inputs, half_adder(binary_inputs)):
+    print(f"{x1} + {x2} = {carry}{bit} in binary = {2 * carry + bit}")
 
 # %% [markdown]
 # ## 4. A layer of perceptrons: `MyDenseLayer`
@@ -359,8 +499,13 @@ print("largest difference:", float(np.max(np.abs(np.asarray(my_output) - np.asar
 # - A perceptron computes $g(\mathbf{x}^\top\mathbf{w} + b)$: a dot product, a bias and a
 #   non-linearity. Without the non-linearity, any stack of layers collapses to one linear map.
 # - Sigmoid squashes into $(0, 1)$, tanh into $(-1, 1)$, ReLU keeps positive values as they are.
+# - Gradient descent follows slopes: the perceptron's original step has slope 0 everywhere but
+#   at its jump, so it gives no signal, and a ReLU unit whose $z$ is negative on every example gets a zero
+#   gradient forever (a dead unit). Leaky ReLU's slope $\alpha$ (e.g. 0.01) for $z \le 0$ keeps
+#   such a unit learning.
 # - One perceptron draws one straight line: enough for AND, OR and NAND, not for XOR. Two
-#   layers compute XOR.
+#   layers compute XOR: the output keeps the region between the hidden units' two lines. Gates
+#   combine into adders and, in principle, into any computation.
 # - A dense layer is many perceptrons at once, `sigmoid(inputs @ W + b)`; in Keras 3 you
 #   create its weights in `build`, compute in `call` and describe it in `get_config`.
 #
@@ -377,12 +522,16 @@ print("largest difference:", float(np.max(np.abs(np.asarray(my_output) - np.asar
 #    10 * b_example)`. The line $z = 0$ stays where it is, since multiplying $z$ by 10 does not
 #    change its sign, but the shading changes: how, and why does the perceptron now look almost
 #    like the step perceptron of §3?
-# 3. **Check an identity.** In the plot cell at the end of §2, add the entry
+# 3. **Check an identity.** In the first plot cell of §2 (sigmoid, tanh and ReLU), add the entry
 #    `"2·sigmoid(2z) − 1": lambda z: 2 * sigmoid(2 * z) - 1` to the dictionary. According to
 #    the table in §2, which of the other curves should disappear exactly under the new one?
 # 4. **A finer search for XOR.** In the brute-force cell of §3, change the step of
 #    `candidates` from `0.25` to `0.1` (41 values instead of 17, so about 14 times as many
 #    perceptrons; still about a second). Predict both counts before you run. Why can no
 #    grid, however fine, ever find a perceptron for XOR?
+# 5. **Not quite dead.** In the dead-unit cell of §2, change the starting bias in `train_bias`
+#    from `b=-6.0` to `b=-3.0`. Now $z > 0$ for only 3 of the 200 inputs. Predict: does the ReLU
+#    unit learn this time, and where is its bias after 100 steps? What exactly has to be true
+#    for a ReLU unit to be dead?
 #
 # Next, lab 02 stacks such layers with `keras.Sequential`.

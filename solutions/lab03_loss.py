@@ -11,7 +11,7 @@
 # - see that an untrained network's prediction for a student at [4, 5] is arbitrary;
 # - write binary cross-entropy, mean squared error, a numerically stable softmax and categorical
 #   cross-entropy in NumPy, and match `keras.losses` / `keras.ops`, including probabilities of
-#   exactly 0 and 1 and very large logits;
+#   exactly 0 and 1 and very large logits, and see that softmax never changes the predicted class;
 # - average a loss over a data set: the empirical risk;
 # - train the pass/fail network with `compile` / `fit` until the student at [4, 5] gets a
 #   confident "pass", and draw its loss curve and decision boundary.
@@ -310,6 +310,17 @@ print("softmax([z, 0])[:, 0]:", np.round(two_class[:, 0], 4))
 print("sigmoid(z):           ", np.round(1 / (1 + np.exp(-z_values)), 4))
 
 # %% [markdown]
+# Softmax never changes which score is the largest: $e^{z}$ grows with $z$, and every entry
+# of a row is divided by the same sum. So to *predict* a class you can take the largest logit
+# and skip the softmax altogether. The probabilities matter for the loss during training, and
+# whenever you want to know how sure the network is. On 1,000 random rows of 10 scores:
+
+# %%
+random_scores = np.random.default_rng(0).normal(size=(1000, 10))
+same_class = np.asarray(softmax(random_scores)).argmax(axis=1) == random_scores.argmax(axis=1)
+print(f"argmax of softmax(scores) equals argmax of the scores in {same_class.mean():.0%} of the rows")
+
+# %% [markdown]
 # ## 5. Categorical cross-entropy
 #
 # For $k$ classes the label is a **one-hot** row $t$ (1 for the true class, 0 elsewhere) and
@@ -518,7 +529,8 @@ plt.show()
 #   mean squared error for numeric targets; categorical cross-entropy $-\sum_j t_j \log p_j$
 #   over one-hot labels and softmax probabilities. Clip or add $\varepsilon$ before the log.
 # - Softmax turns scores into probabilities; subtract each row's maximum first so that large
-#   logits cannot overflow. `from_logits=True` means "my predictions are raw scores".
+#   logits cannot overflow. It keeps the order of the scores, so the predicted class is the
+#   largest logit with or without it. `from_logits=True` means "my predictions are raw scores".
 # - Per-example losses have shape `(n,)`; their mean over the data set is the empirical risk
 #   $J(W)$, which `compile`/`fit` minimise.
 # - For a sigmoid (or softmax) output, cross-entropy's gradient with respect to the logit is

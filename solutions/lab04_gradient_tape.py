@@ -7,15 +7,18 @@
 # then in a mini-batch training loop of the kind `model.fit` runs for you.
 #
 # **Goals**
-# - approximate a gradient with the central difference, `numerical_gradient(f, x, h=1e-4)`;
+# - approximate a gradient with the central difference, `numerical_gradient(f, x, h=1e-4)`,
+#   and see on a log-log plot how its error depends on the step $h$;
 # - get the same gradient from `tf.GradientTape`, and once more from the chain rule by hand
 #   for a single sigmoid neuron;
 # - write `gradient_descent(loss_fn, w0, learning_rate, num_steps)` and follow its path;
 # - write a `@tf.function` `train_step(model, optimizer, loss_fn, x, y)`;
 # - write `train_loop(...)`, which reshuffles the data every epoch and returns the loss
-#   history, and compare full-batch, mini-batch and single-example training.
+#   history, and compare full-batch, mini-batch and single-example training;
+# - see why standardized features train faster: elongated versus round contours of the loss,
+#   and gradient descent's path on each.
 #
-# **Time:** about 60 minutes. Each answer cell is followed by a check cell: run it, and it
+# **Time:** about 65 minutes. Each answer cell is followed by a check cell: run it, and it
 # tells you in one line what is right or what to fix.
 
 # %% [markdown]
@@ -79,6 +82,26 @@ for h in [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10, 1e-12]:
 # hundred times — until rounding noise takes over. The central error is smallest near
 # $h = 10^{-5}$, the forward error near $10^{-8}$, and at $h = 10^{-12}$ both are wrong in
 # the third decimal.
+#
+# The same errors for 49 values of $h$, on log-log axes. There an error proportional to
+# $h^p$ is a straight line of slope $p$; the dashed guides have slopes 1 and 2. Rounding
+# noise behaves differently: $f(x \pm h)$ are each off by about $10^{-16} \cdot f(x)$, and
+# dividing by $h$ turns that into an error of about $10^{-15} / h$, which *grows* as $h$
+# shrinks.
+
+# %%
+steps = np.logspace(-13, -1, 49)
+forward_errors = np.abs((cube(2.0 + steps) - cube(2.0)) / steps - 12)
+central_errors = np.abs((cube(2.0 + steps) - cube(2.0 - steps)) / (2 * steps) - 12)
+ax = plots.plot_error_vs_step(steps, {"forward difference": forward_errors, "central difference": central_errors},
+                              slopes={"forward difference": 1, "central difference": 2})
+ax.set(title="error of the numerical derivative of $x^3$ at $x = 2$", ylabel="|estimate − 12|")
+plt.show()
+
+# %% [markdown]
+# *Notice:* on the right each curve follows its guide (slope 1 forward, slope 2 central);
+# further left each one turns into a ragged line rising with slope −1, the rounding noise,
+# and the bottom of each V is the best $h$: near $10^{-8}$ forward, $10^{-5}$ central.
 #
 # For a function of many numbers, $f(\mathbf{x})$ with $\mathbf{x}$ an array, the
 # **gradient** $\nabla f$ is the array of partial derivatives $\partial f / \partial x_i$,
@@ -365,9 +388,9 @@ checks.check_train_step(train_step, seed=1)
 # %% [markdown]
 # Back to the pass/fail data from lab 03: 200 students, features (lectures attended, hours
 # on the project), label passed or not. We rescale each feature to mean 0 and standard
-# deviation 1 (features on very different scales make one fixed learning rate a poor fit
-# for all weights), build a small network and take ten full-batch steps. Then we time 50
-# steps with the traced `train_step` and with its plain Python version
+# deviation 1 (features far from 0 or on very different scales make one fixed learning rate
+# a poor fit for all weights; §8 shows why), build a small network and take ten full-batch
+# steps. Then we time 50 steps with the traced `train_step` and with its plain Python version
 # (`train_step.python_function`, run eagerly, operation by operation):
 
 # %%
@@ -516,12 +539,80 @@ plt.show()
 # processed in parallel; that favours larger batches, while the noise of smaller ones can
 # help training escape poor regions. (The times include the one-off tracing of
 # `train_step` for each new model.)
+
+# %% [markdown]
+# ## 8. Why standardize the features: the shape of the loss
 #
+# §5 rescaled the pass/fail features to mean 0 and standard deviation 1 before training. To
+# see why that helps, take the simplest model with a weight and a bias, so that its loss is a
+# map of two parameters we can draw: a straight line $\hat y = w x + b$ fitted to the pass
+# labels $y$ from one feature, $x$ = lectures attended, with the mean squared error
+#
+# $$L(w, b) = \frac{1}{n} \sum_{i=1}^{n} (w x_i + b - y_i)^2.$$
+#
+# This loss is a bowl, and the data decide its shape. Changing $b$ by $\delta$ moves every
+# prediction by $\delta$; changing $w$ by $\delta$ moves prediction $i$ by $\delta x_i$, and
+# the lectures attended run from 0 to 12 (mean 6.4). So the bowl curves about
+# $\overline{x^2} \approx 56$ times more steeply along $w$ than along $b$, and because every
+# $x_i$ is positive, raising $w$ while lowering $b$ nearly cancels out: the bowl is a long,
+# narrow, tilted valley (the two effects together make its steepest direction about 219 times
+# as curved as its shallowest, as printed below). Gradient descent must take a learning rate small enough for the steep
+# direction (on a bowl with curvature $\lambda$ along some direction, steps larger than
+# $2 / \lambda$ overshoot further each time), and then it crawls along the shallow one.
+#
+# Standardizing, $x' = (x - \mu) / \sigma$, gives the feature mean 0 and variance 1. The
+# bowl then curves equally in every direction, its contours become circles, and the gradient
+# points straight at the minimum. Both panels below fit the same family of lines, since
+# $w x + b = (w\sigma)\,x' + (b + w\mu)$; only the coordinates differ. Each run starts at
+# $w = b = 0$ and takes 40 steps of your `gradient_descent`:
+
+# %%
+lectures = x_raw[:, 0].astype(np.float64)  # the raw feature of §5, 0 to 12 lectures
+targets = y_pass.astype(np.float64)  # passed (1) or not (0)
+standardized = (lectures - lectures.mean()) / lectures.std()
+
+
+def line_loss(w, b, feature):
+    """Mean squared error of the line w * feature + b; w and b broadcast, e.g. (m, 1) for a grid."""
+    return tf.reduce_mean((w * feature + b - targets) ** 2, axis=-1)
+
+
+runs = [("raw feature", lectures, 0.016), ("standardized feature", standardized, 0.3)]
+fig, axes = plt.subplots(1, 2, figsize=(12, 5.5))
+for ax, (name, feature, learning_rate) in zip(axes, runs):
+    design = np.column_stack([feature, np.ones_like(feature)])  # one row (x_i, 1) per student
+    curvatures = np.linalg.eigvalsh(2 * design.T @ design / len(feature))  # of the bowl, along its axes
+    best = np.linalg.lstsq(design, targets, rcond=None)[0]  # the exact minimum (w, b)
+    path = np.asarray(gradient_descent(lambda params, f=feature: line_loss(params[0], params[1], f),
+                                       np.zeros(2), learning_rate=learning_rate, num_steps=40), dtype=np.float64)
+    plots.plot_contours_with_path(lambda points, f=feature: line_loss(points[:, :1], points[:, 1:], f),
+                                  path, ax=ax, minimum=best)
+    ax.set(xlabel="weight $w$", ylabel="bias $b$", title=f"{name}: learning rate {learning_rate}")
+    ratio = curvatures[1] / curvatures[0]
+    print(f"{name:21} curvatures {curvatures[1]:6.2f} and {curvatures[0]:4.2f} (ratio {ratio:3.0f}),"
+          f" largest stable learning rate {2 / curvatures[1]:.4f};  distance to the minimum"
+          f" {np.linalg.norm(path[0] - best):.2f} at the start, {np.linalg.norm(path[-1] - best):.2g} after 40 steps")
+plt.show()
+
+# %% [markdown]
+# *Notice:* on the left the contours are long thin ellipses and the path zigzags across the
+# valley, then creeps along it, still far from the + after 40 steps; on the right they are
+# circles and the path runs straight to the minimum, within 0.01 of it after five steps.
+#
+# The raw run cannot simply take bigger steps: its learning rate 0.016 is already close to
+# the limit $2 / \lambda \approx 0.0176$ set by the steep direction. With several features the
+# same happens whenever they have different scales or sit far from 0. Standardizing is cheap
+# and done once, before training; compute $\mu$ and $\sigma$ on the training data and apply
+# the same numbers to any new data. (Lab 09's batch normalization does the same inside the
+# network, for the inputs of every layer.)
+
+# %% [markdown]
 # ## Summary
 #
 # - The central difference $(f(x+h) - f(x-h)) / 2h$ approximates a derivative with an
-#   error proportional to $h^2$; one per entry gives a numerical gradient — slow, but a
-#   trustworthy check.
+#   error proportional to $h^2$ (the forward difference's is proportional to $h$) until
+#   rounding noise, about $10^{-16} f(x) / h$, takes over; one per entry gives a numerical gradient —
+#   slow, but a trustworthy check.
 # - `tf.GradientTape` records the forward pass and applies the chain rule backwards
 #   (backpropagation): all the partial derivatives at once for a small multiple (about 2–3×)
 #   of one forward pass, paid for with the memory the tape keeps for the backward pass. For
@@ -533,6 +624,10 @@ plt.show()
 #   `optimizer.apply_gradients`; `@tf.function` makes it fast.
 # - A training loop shuffles every epoch, steps through mini-batches (keeping the short last
 #   one) and records one mean loss per epoch — what `model.fit` does for you.
+# - A feature far from 0 or on a large scale stretches the loss into a narrow valley: the
+#   learning rate is capped by the steep direction and progress along the shallow one is slow.
+#   Standardizing the features, $(x - \mu)/\sigma$, makes the contours round and the path
+#   straight.
 #
 # ## Try it
 #
@@ -554,5 +649,9 @@ plt.show()
 #    list of runs. Predict its number of steps per epoch and where its final loss lands
 #    compared with the other three, then compare its seconds per epoch with the single-example
 #    run.
+# 5. **Push each bowl.** In the cell of §8, change the raw run's learning rate from `0.016` to
+#    `0.018`, just above the printed stable limit: predict the distance after 40 steps. Then set
+#    the standardized run's to `0.5`. On that bowl the gradient is $2\,(\mathbf{w} -
+#    \mathbf{w}^*)$ exactly (curvature 2 in every direction): where does the first step land?
 #
 # Next, lab 05 looks at the learning rate and at optimizers smarter than plain SGD.

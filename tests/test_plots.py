@@ -174,3 +174,105 @@ def test_plot_contours_with_path_given_ax_and_flat_loss():
     flat = plots.plot_contours_with_path(lambda points: np.zeros(len(points)), np.zeros((1, 2)), ax=ax,
                                          equal_aspect=False, resolution=10)
     assert flat is ax and len(fig.axes) == 1 and len(ax.lines) == 2  # a path of one point and its start
+
+
+def test_plot_fits_1d():
+    x = np.linspace(0, 1, 12)
+    y = np.sin(2 * np.pi * x)
+    fits = {"degree 1": np.poly1d(np.polyfit(x, y, 1)), "degree 9": np.poly1d(np.polyfit(x, y, 9))}
+    fig, ax = plt.subplots()
+    assert plots.plot_fits_1d(x, y, fits, ax=ax, truth=lambda t: np.sin(2 * np.pi * t)) is ax
+    assert len(fig.axes) == 1 and len(ax.collections) == 1  # the points
+    assert [line.get_label() for line in ax.lines] == ["degree 1", "degree 9", "true function"]
+    assert len(ax.lines[0].get_xdata()) == 300
+    low, high = ax.get_ylim()
+    assert low < -1 and high > 1 and high - low < 4  # the data's range with a margin
+    assert isinstance(plots.plot_fits_1d(x, y, {"mean": lambda t: np.zeros_like(t)}), Axes)
+
+
+def test_plot_capacity_curve():
+    degrees = np.arange(1, 8)
+    train = 1.0 / degrees
+    val = (degrees - 4.0) ** 2 + 0.5
+    ax = plots.plot_capacity_curve(degrees, train, val, labels=("train", "val"), best_label="best {capacity:g}")
+    assert isinstance(ax, Axes) and ax.get_yscale() == "log"
+    assert [line.get_label() for line in ax.lines] == ["train", "val", "best 4"]
+    np.testing.assert_array_equal(ax.lines[2].get_xdata(), [4, 4])
+    assert [text.get_text() for text in ax.texts] == ["underfitting", "overfitting"]
+    fig, ax = plt.subplots()
+    assert plots.plot_capacity_curve(degrees, train, val, ax=ax, regions=None, logy=False) is ax
+    assert not ax.texts and ax.get_yscale() == "linear"
+
+
+def test_plot_validation_curves():
+    curves = {"full": [1.0, 0.6, 0.5, 0.7, 0.9], "stopped": [1.0, 0.6, 0.5, 0.7]}
+    fig, ax = plt.subplots()
+    assert plots.plot_validation_curves(curves, ax=ax, stopped_at={"stopped": 4}) is ax
+    labels = [line.get_label() for line in ax.lines]
+    assert labels == ["full", "stopped", "lowest: epoch 3", "lowest: epoch 3", "stopped: epoch 4"]
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [1, 2, 3, 4, 5])
+    assert ax.lines[4].get_color() == ax.lines[1].get_color()
+    assert ax.get_xlabel() == "epoch"
+    with pytest.raises(KeyError, match="other"):
+        plots.plot_validation_curves(curves, stopped_at={"other": 2})
+    ax = plots.plot_validation_curves({"a": [3.0, 2.0]}, mark_best=False)
+    assert len(ax.lines) == 1
+
+
+def test_plot_search_scatter():
+    rng = np.random.default_rng(0)
+    lr, wd = 10 ** rng.uniform(-3, 0, 8), 10 ** rng.uniform(-6, -2, 8)
+    scores = rng.uniform(0.1, 0.9, 8)
+    scores[2] = np.nan  # a run that diverged
+    fig, ax = plt.subplots()
+    assert plots.plot_search_scatter(lr, wd, scores, ax=ax) is ax
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert len(ax.collections) == 3  # finite trials, the failed one, the ring around the best
+    best = int(np.nanargmax(scores))
+    np.testing.assert_allclose(ax.collections[2].get_offsets()[0], [lr[best], wd[best]])
+    assert ax.get_legend().get_texts()[0].get_text() == f"best: {scores[best]:.3g}"
+    assert len(fig.axes) == 2  # the colour bar
+    low = plots.plot_search_scatter(lr, wd, scores, higher_is_better=False)
+    np.testing.assert_allclose(low.collections[2].get_offsets()[0],
+                               [lr[int(np.nanargmin(scores))], wd[int(np.nanargmin(scores))]])
+
+
+def test_plot_image_mosaic():
+    images = np.arange(2 * 3 * 4 * 5, dtype=float).reshape(2, 3, 4, 5)
+    ax = plots.plot_image_mosaic(images, row_labels=["a", "b"], col_labels=["x", "y", "z"], gap=1)
+    assert isinstance(ax, Axes) and len(ax.images) == 1
+    mosaic = ax.images[0].get_array()
+    assert mosaic.shape == (2 * 4 + 1, 3 * 5 + 2)
+    np.testing.assert_array_equal(mosaic[5:9, 6:11], images[1, 1])
+    assert np.ma.getmaskarray(mosaic)[4].all() or np.isnan(np.asarray(mosaic[4], dtype=float)).all()  # the gap
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["x", "y", "z"]
+    fig, ax = plt.subplots()
+    assert plots.plot_image_mosaic(images[..., None], ax=ax, scale_each=True) is ax
+    scaled = np.asarray(ax.images[0].get_array(), dtype=float)
+    assert np.nanmin(scaled[:4, :5]) == 0 and np.nanmax(scaled[:4, :5]) == 1  # each image on its own scale
+    with pytest.raises(ValueError, match="rows, cols"):
+        plots.plot_image_mosaic(np.zeros((3, 4, 5)))
+
+
+def test_plot_receptive_fields():
+    fig, ax = plt.subplots()
+    assert plots.plot_receptive_fields(np.zeros((28, 28, 1)), {"conv 1": 3, "pool 2": 10}, ax=ax) is ax
+    assert len(ax.images) == 1 and len(ax.patches) == 2
+    square = ax.patches[1]
+    assert square.get_width() == square.get_height() == 10 and square.get_xy() == (14 - 5, 14 - 5)
+    assert ax.get_legend().get_texts()[0].get_text() == "conv 1: 3 × 3"
+    ax = plots.plot_receptive_fields(np.zeros((8, 8)), {"a": 2}, center=(1, 2))
+    assert ax.patches[0].get_xy() == (1.0, 0.0)
+
+
+def test_plot_per_layer():
+    values = {"small": [1e-3, 1e-5, 1e-7], "dead": [1e-2, 0.0, np.nan]}
+    fig, ax = plt.subplots()
+    assert plots.plot_per_layer(values, ax=ax) is ax
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "layer"
+    assert [line.get_label() for line in ax.lines] == ["small", "dead"]
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [1, 2, 3])
+    assert np.isnan(ax.lines[1].get_ydata()[1:]).all()  # 0 and NaN left out on the log axis
+    linear = plots.plot_per_layer({"a": [0.0, 1.0]}, logy=False)
+    assert linear.get_yscale() == "linear" and linear.lines[0].get_ydata()[0] == 0
