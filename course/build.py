@@ -168,9 +168,10 @@ def build(root: Path, check: bool = False, only: list[str] | None = None) -> lis
 
 
 def export_nbgrader_sources(root: Path, nbgrader_course: Path, only: list[str] | None = None) -> list[Path]:
-    """Write each instructor notebook to ``<nbgrader_course>/source/<id>/<id>.ipynb``.
+    """Write each instructor notebook to ``<nbgrader_course>/source/<id>/<id>.ipynb``, and the
+    Chinese one, where the lab has it, to ``source/<id>_zh/<id>.ipynb``.
 
-    ``nbgrader generate_assignment <id>`` run there produces the same student
+    ``nbgrader generate_assignment <id>`` (or ``<id>_zh``) run there produces the same student
     notebook as ``course build``: the source carries the release id
     (``metadata.course.release``), which nbgrader passes through unchanged.
 
@@ -181,8 +182,12 @@ def export_nbgrader_sources(root: Path, nbgrader_course: Path, only: list[str] |
     for lab in discover_labs(root).values():
         if lab.source is None or (only and lab.id not in only):
             continue
-        target = Path(nbgrader_course) / "source" / lab.id / f"{lab.id}.ipynb"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(render(_release(read_source(lab.source))[0]), encoding="utf-8")
-        written.append(target)
+        for lang in LANGUAGES:
+            if lang != "en" and not lab_path(root, lab.id, lang).is_file():
+                continue
+            assignment = lab.id if lang == "en" else f"{lab.id}_{lang}"
+            target = Path(nbgrader_course) / "source" / assignment / f"{lab.id}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(render(_release(instructor_notebook(lab, lang))[0]), encoding="utf-8")
+            written.append(target)
     return written

@@ -46,15 +46,17 @@ def answer_sources(lab_id: str) -> dict[str, str]:
     return sources
 
 
-def submission(lab_id: str, answers: dict[str, str] | None = None, edit=None) -> nbformat.NotebookNode:
-    """A student submission: the released lab with some answer cells filled in.
+def submission(lab_id: str, answers: dict[str, str] | None = None, edit=None, lang: str = "en") -> nbformat.NotebookNode:
+    """A student submission: the released lab (``lang="zh"``: the Chinese one) with some answer
+    cells filled in.
 
     Args:
         lab_id: which lab.
         answers: ``{grade_id: source}`` replacing answer cells.
         edit: optional function ``nb -> None`` applied last (to break or tamper with it).
+        lang: ``"en"`` or ``"zh"``.
     """
-    nb = read_notebook(ROOT / "labs" / f"{lab_id}.ipynb")
+    nb = read_notebook(ROOT / "labs" / ("zh" if lang == "zh" else "") / f"{lab_id}.ipynb")
     for cell in nb.cells:
         grade_id = nbgrader_meta(cell).get("grade_id")
         if is_answer_cell(cell) and answers and grade_id in answers:
@@ -64,9 +66,10 @@ def submission(lab_id: str, answers: dict[str, str] | None = None, edit=None) ->
     return nb
 
 
-def write_submission(lab_id: str, folder: Path, name: str, answers: dict[str, str] | None = None, edit=None) -> Path:
+def write_submission(lab_id: str, folder: Path, name: str, answers: dict[str, str] | None = None, edit=None,
+                     lang: str = "en") -> Path:
     """Write :func:`submission` to ``folder/name.ipynb`` and return the path."""
     path = Path(folder) / f"{name}.ipynb"
     path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(submission(lab_id, answers, edit), path)
+    nbformat.write(submission(lab_id, answers, edit, lang), path)
     return path

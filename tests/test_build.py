@@ -113,3 +113,12 @@ def test_nbgrader_generate_assignment_gives_the_same_notebook(tmp_path):
     generated = (tmp_path / "release" / "lab01_perceptron" / "lab01_perceptron.ipynb").read_text()
     assert generated == (ROOT / "labs" / "lab01_perceptron.ipynb").read_text()
     assert notebook_release(nbformat.reads(generated, 4)) is not None
+
+
+def test_nbgrader_generate_assignment_gives_the_same_chinese_notebook(tmp_path):
+    export_nbgrader_sources(ROOT, tmp_path, only=["lab10_backprop"])
+    subprocess.run(["nbgrader", "generate_assignment", "lab10_backprop_zh", "--force"],
+                   cwd=tmp_path, check=True, capture_output=True)
+    generated = (tmp_path / "release" / "lab10_backprop_zh" / "lab10_backprop.ipynb").read_text()
+    assert generated == (ROOT / "labs" / "zh" / "lab10_backprop.ipynb").read_text()
+    assert nbformat.reads(generated, 4).metadata["course"]["lang"] == "zh"

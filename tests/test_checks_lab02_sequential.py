@@ -3,9 +3,12 @@ known-wrong code with the message that names the mistake."""
 
 from __future__ import annotations
 
+import functools
+
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from keras import layers
 
 from course.checks import CheckFailed, NotAttempted
@@ -33,7 +36,8 @@ def test_make_xor_blobs_is_seeded_balanced_and_xor_labelled():
 # --- builders ------------------------------------------------------------------------------
 
 def deep_builder(hidden_activation="relu", output_activation=None, use_input=True, use_bias=True,
-                 extra_input_layer=False, drop_output=False, mutate=False):
+                 extra_input_layer=False, drop_output=False, mutate=False, extra=None,
+                 kernel_initializer="glorot_uniform"):
     """A build_deep_model variant; the defaults give a correct model written unlike the solution."""
 
     def build(n_inputs, hidden_sizes, n_outputs):
@@ -43,61 +47,106 @@ def deep_builder(hidden_activation="relu", output_activation=None, use_input=Tru
         if extra_input_layer:
             model.add(layers.Dense(n_inputs, activation="relu"))
         for units in hidden_sizes:
-            model.add(layers.Dense(units, use_bias=use_bias))
+            model.add(layers.Dense(units, use_bias=use_bias, kernel_initializer=kernel_initializer))
             if hidden_activation == "relu":
                 model.add(layers.ReLU())  # a separate activation layer is fine
             elif hidden_activation:
                 model.add(layers.Activation(hidden_activation))
+            if extra is not None:
+                model.add(extra())
         if mutate:
             hidden_sizes.append(n_outputs)
         if not drop_output:
-            model.add(layers.Dense(n_outputs, activation=output_activation, use_bias=use_bias))
+            model.add(layers.Dense(n_outputs, activation=output_activation, use_bias=use_bias,
+                                   kernel_initializer=kernel_initializer))
         return model
 
     return build
 
 
-def test_builders_pass_alternative_forms(capsys):
-    checks.check_build_deep_model(deep_builder())
-    checks.check_build_deep_model(deep_builder(), seed=2)
-    checks.check_build_single_layer_model(lambda d, h, k: deep_builder()(d, [h], k))
-    checks.check_build_single_layer_model(
-        lambda d, h, k: keras.Sequential([layers.Input((d,)), layers.Dense(h, "relu"), layers.Dense(k, "linear")]),
-        seed=4)
+def list_builder(n_inputs, hidden_sizes, n_outputs):
+    """Correct: one list, activation given as a function, named layers, compiled (harmless)."""
+    model = keras.Sequential(
+        [layers.Input((n_inputs,))]
+        + [layers.Dense(h, activation=tf.nn.relu, name=f"hidden_{i}") for i, h in enumerate(hidden_sizes)]
+        + [layers.Dense(n_outputs, activation="linear", kernel_initializer="he_normal", name="scores")])
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def input_shape_builder(n_inputs, hidden_sizes, n_outputs):
+    """Correct (if old-fashioned): the input shape given to the first layer, which builds the model."""
+    sizes = [*hidden_sizes, n_outputs]
+    acts = ["relu"] * len(hidden_sizes) + [None]
+    first = layers.Dense(sizes[0], activation=acts[0], input_shape=(n_inputs,))
+    return keras.Sequential([first] + [layers.Dense(m, activation=a) for m, a in zip(sizes[1:], acts[1:])])
+
+
+@pytest.mark.parametrize("builder", [deep_builder(), list_builder, input_shape_builder,
+                                     deep_builder(hidden_activation=keras.activations.relu),
+                                     deep_builder(kernel_initializer="he_uniform")])
+def test_builders_pass_alternative_forms(builder, capsys):
+    checks.check_build_deep_model(builder)
+    checks.check_build_deep_model(builder, seed=2)
+    checks.check_build_single_layer_model(lambda d, h, k: builder(d, [h], k))
+    checks.check_build_single_layer_model(lambda d, h, k: builder(d, (h,), k), seed=4)
     assert capsys.readouterr().out.count("✔") == 4
+
+
+def functional_builder(n_inputs, hidden_sizes, n_outputs):
+    inputs = keras.Input((n_inputs,))
+    h = inputs
+    for units in hidden_sizes:
+        h = layers.Dense(units, activation="relu")(h)
+    return keras.Model(inputs, layers.Dense(n_outputs)(h))
 
 
 @pytest.mark.parametrize("builder, message", [
     (deep_builder(hidden_activation=None), "no activation"),
     (deep_builder(hidden_activation="sigmoid"), "use a sigmoid"),
     (deep_builder(hidden_activation="tanh"), "use tanh"),
+    (deep_builder(hidden_activation="leaky_relu"), "outputs do not match"),
     (deep_builder(output_activation="relu"), "output layer has a ReLU"),
     (deep_builder(output_activation="sigmoid"), "output layer has a sigmoid"),
+    (deep_builder(output_activation="softmax"), "output layer has a softmax"),
     (deep_builder(use_input=False), "keras.Input"),
     (deep_builder(use_bias=False), "has no bias"),
     (deep_builder(extra_input_layer=True), "drop that extra layer"),
     (deep_builder(drop_output=True), "output layer is missing"),
     (deep_builder(mutate=True), "changed the list hidden_sizes"),
+    (deep_builder(extra=lambda: layers.Dropout(0.5)), "computes something else in training"),
+    (deep_builder(extra=lambda: layers.GaussianNoise(0.3)), "computes something else in training"),
+    (deep_builder(extra=layers.BatchNormalization), "BatchNormalization"),
+    (functional_builder, "not a keras.Sequential"),
     (lambda d, hs, k: deep_builder()(d, hs[:1], k), "should have"),
     (lambda d, hs, k: deep_builder()(d, hs[::-1], k), "hidden sizes in order"),
+    (lambda d, hs, k: deep_builder()(d, [16, 16], k), "hidden sizes in order|should have"),
     (lambda d, hs, k: deep_builder()(d + 1, hs, k), r"takes inputs of shape \(None, 4\)"),
+    (lambda d, hs, k: deep_builder()(d, hs, 2), "Dense layers of"),
     (lambda d, hs, k: None, "forget the `return`"),
     (lambda d, hs, k: [layers.Dense(k)], "should return a keras.Sequential"),
     (lambda d, hs, k: keras.Sequential([keras.Input((d,)), *[layers.Dense(h, "relu") for h in hs],
                                         layers.Dense(k), layers.BatchNormalization()]), "BatchNormalization"),
+    (lambda d, hs, k: stub(), "calls `stub`, which still raises"),
 ])
 def test_deep_model_names_the_mistake(builder, message):
-    with pytest.raises(CheckFailed, match=message):
+    with pytest.raises(CheckFailed, match=message) as caught:
         checks.check_build_deep_model(builder)
+    assert not isinstance(caught.value, NotAttempted)
 
 
-def test_single_layer_model_names_the_mistake():
-    with pytest.raises(CheckFailed, match="no activation"):
-        checks.check_build_single_layer_model(lambda d, h, k: deep_builder(hidden_activation=None)(d, [h], k))
-    with pytest.raises(CheckFailed, match=r"Dense layers of \[2, 5\] units"):  # n_hidden and n_outputs swapped
-        checks.check_build_single_layer_model(lambda d, h, k: deep_builder()(d, [k], h))
-    with pytest.raises(CheckFailed, match="has 3 Dense layers but should have 2"):
-        checks.check_build_single_layer_model(lambda d, h, k: deep_builder()(d, [h, h], k))
+@pytest.mark.parametrize("builder, message", [
+    (lambda d, h, k: deep_builder(hidden_activation=None)(d, [h], k), "no activation"),
+    (lambda d, h, k: deep_builder()(d, [k], h), r"Dense layers of \[2, 5\] units"),  # sizes swapped
+    (lambda d, h, k: deep_builder()(d, [h, h], k), "has 3 Dense layers but should have 2"),
+    (lambda d, h, k: deep_builder()(d, [h], 2), r"build_single_layer_model\(4, 5, 1\) has Dense layers"),
+    (lambda d, h, k: deep_builder()(3, [h], k), r"build_single_layer_model\(4, 5, 1\) takes inputs"),
+    (lambda d, h, k: deep_builder(extra=lambda: layers.Dropout(0.2))(d, [h], k), "in training"),
+    (lambda d, h, k: functional_builder(d, [h], k), "not a keras.Sequential"),
+])
+def test_single_layer_model_names_the_mistake(builder, message):
+    with pytest.raises(CheckFailed, match=message):
+        checks.check_build_single_layer_model(builder)
 
 
 def test_builder_stubs_are_not_attempted():
@@ -119,9 +168,25 @@ def count_by_loop(n_inputs, hidden_sizes, n_outputs):
     return total
 
 
-def test_count_passes_a_loop_version(capsys):
-    checks.check_count_dense_params(count_by_loop)
-    checks.check_count_dense_params(lambda d, hs, k: np.int64(count_by_loop(d, hs, k)), seed=9)
+def count_by_dot(n_inputs, hidden_sizes, n_outputs):
+    sizes = np.array([n_inputs, *hidden_sizes, n_outputs])
+    return np.dot(sizes[:-1] + 1, sizes[1:])
+
+
+def count_recursive(n_inputs, hidden_sizes, n_outputs):
+    if not hidden_sizes:
+        return (n_inputs + 1) * n_outputs
+    return (n_inputs + 1) * hidden_sizes[0] + count_recursive(hidden_sizes[0], hidden_sizes[1:], n_outputs)
+
+
+@pytest.mark.parametrize("right", [
+    count_by_loop, count_by_dot, count_recursive,
+    lambda d, hs, k: np.int64(count_by_loop(d, hs, k)),
+    lambda d, hs, k: tf.constant(count_by_loop(d, hs, k)),
+])
+def test_count_passes_other_versions(right, capsys):
+    checks.check_count_dense_params(right)
+    checks.check_count_dense_params(right, seed=9)
     assert capsys.readouterr().out.count("✔") == 2
 
 
@@ -135,6 +200,11 @@ def mutating_count(d, hs, k):
     return count_by_loop(d, hs[:-1], k)
 
 
+def count_by_building(d, hs, k):
+    model = keras.Sequential([keras.Input((d,))] + [layers.Dense(m) for m in [*hs, k]])
+    return model.count_params()
+
+
 @pytest.mark.parametrize("wrong, message", [
     (lambda d, hs, k: sum(a * m for a, m in pairs(d, hs, k)), "biases are missing"),
     (lambda d, hs, k: sum(a * m + 1 for a, m in pairs(d, hs, k)), "one bias per layer"),
@@ -143,7 +213,11 @@ def mutating_count(d, hs, k):
     (lambda d, hs, k: sum((a + 1) * m for a, m in pairs(d, hs, k)[1:]), "first layer is missing"),
     (lambda d, hs, k: count_by_loop(d, hs, k) + 7, "Keras counts"),
     (lambda d, hs, k: [count_by_loop(d, hs, k)] * 2, "one number"),
+    (lambda d, hs, k: float(count_by_loop(d, hs, k)), "return an int"),
+    (lambda d, hs, k: count_by_loop(d, hs, k) * 1.0, "return an int"),
+    (lambda d, hs, k: None, "forget the `return`"),
     (mutating_count, "changed the list hidden_sizes"),
+    (count_by_building, "builds a Keras model"),
 ])
 def test_count_names_the_mistake(wrong, message):
     with pytest.raises(CheckFailed, match=message):
@@ -199,11 +273,36 @@ def first_bias_only(kernels, biases):
     return b
 
 
-def test_collapse_passes_a_probing_version(capsys):
+def collapse_by_reduce(dense_layers):
+    """Correct: get_weights and functools.reduce over (W, b) pairs, float64."""
+    def combine(acc, layer):
+        W, b = acc
+        kernel, bias = (np.asarray(a, np.float64) for a in layer.get_weights())
+        return W @ kernel, b @ kernel + bias
+
+    first = [np.asarray(a, np.float64) for a in dense_layers[0].get_weights()]
+    return functools.reduce(combine, dense_layers[1:], tuple(first))
+
+
+def collapse_in_tf(dense_layers):
+    """Correct: TensorFlow tensors, float32, returned as a list."""
+    W, b = dense_layers[0].kernel, dense_layers[0].bias
+    for layer in dense_layers[1:]:
+        W, b = tf.matmul(W, layer.kernel), tf.linalg.matvec(layer.kernel, b, transpose_a=True) + layer.bias
+    return [W, b]
+
+
+@pytest.mark.parametrize("right", [collapse_with(right_bias), collapse_by_reduce, collapse_in_tf])
+def test_collapse_passes_other_versions(right, capsys):
+    checks.check_collapse_linear_stack(right)
+    checks.check_collapse_linear_stack(right, seed=5)
+    out = capsys.readouterr().out
+    assert out.count("✔") == 2 and "reads the map off" not in out
+
+
+def test_collapse_by_probing_passes_but_says_so(capsys):
     checks.check_collapse_linear_stack(collapse_by_probing)
-    checks.check_collapse_linear_stack(collapse_by_probing, seed=5)
-    checks.check_collapse_linear_stack(collapse_with(lambda k, b: right_bias(k, b)[None, :]))  # (1, k) bias is fine
-    assert capsys.readouterr().out.count("✔") == 3
+    assert "though it reads the map off the layers' outputs" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -211,6 +310,8 @@ def test_collapse_passes_a_probing_version(capsys):
     (collapse_with(lambda k, b: b[-1]), "only the last layer's bias"),
     (collapse_with(first_bias_only), "later layers' biases"),
     (collapse_with(lambda k, b: sum(b)), "carried through the later kernels"),
+    (collapse_with(lambda k, b: right_bias(k, b)[None, :]),
+     r"b from .* has shape \(1, 2\) but should have shape \(2,\)"),
     (collapse_with(right_bias, transpose=True), "transposed"),
     (collapse_with(right_bias, reverse=True), "multiply in layer order"),
     (collapse_with(right_bias, last_kernel_only=True), "single layer's kernel"),
@@ -219,6 +320,7 @@ def test_collapse_passes_a_probing_version(capsys):
     (lambda dense_layers: None, "forget the `return`"),
     (lambda dense_layers: (collapse_by_probing(dense_layers)[0], collapse_by_probing(dense_layers)[1] + 0.1),
      "x @ W \\+ b .* is off"),
+    (lambda dense_layers: collapse_with(right_bias)(dense_layers[:2]), "shape|is off"),
 ])
 def test_collapse_names_the_mistake(wrong, message):
     with pytest.raises(CheckFailed, match=message):
@@ -232,8 +334,35 @@ def test_collapse_stub_is_not_attempted():
 
 # --- XOR accuracy --------------------------------------------------------------------------
 
-def test_xor_accuracy_passes_a_correct_builder_and_fails_a_linear_one(capsys):
+def test_xor_accuracy_passes_correct_builders(capsys):
     checks.check_xor_accuracy(deep_builder())
-    assert "✔" in capsys.readouterr().out
-    with pytest.raises(CheckFailed, match="near chance: does every hidden layer have a ReLU"):
-        checks.check_xor_accuracy(deep_builder(hidden_activation=None))
+    checks.check_xor_accuracy(list_builder, seed=3)
+    assert capsys.readouterr().out.count("✔") == 2
+
+
+@pytest.mark.parametrize("builder, message", [
+    (deep_builder(hidden_activation=None), "no activation"),  # the structure comes first
+    (deep_builder(hidden_activation="tanh"), "use tanh"),
+    (lambda d, hs, k: deep_builder()(d, [64], k), "should have 3"),
+    (deep_builder(output_activation="sigmoid"), "output layer has a sigmoid"),
+    (deep_builder(kernel_initializer="zeros"), "near chance: look at how its Dense layers start"),
+    (deep_builder(extra=lambda: layers.Dropout(0.5)), "in training"),
+])
+def test_xor_accuracy_names_the_mistake(builder, message):
+    with pytest.raises(CheckFailed, match=message):
+        checks.check_xor_accuracy(builder)
+
+
+def test_xor_accuracy_uses_its_min_accuracy_argument(capsys):
+    checks.check_xor_accuracy(deep_builder(), min_accuracy=0.5)
+    assert "needed 50%" in capsys.readouterr().out
+    with pytest.raises(CheckFailed, match="it should reach 100%"):
+        checks.check_xor_accuracy(deep_builder(), min_accuracy=1.0)
+
+
+def test_xor_accuracy_is_fast():
+    import time
+
+    start = time.perf_counter()
+    checks.check_xor_accuracy(deep_builder(), seed=1)
+    assert time.perf_counter() - start < 3.0  # well under two seconds on an idle machine

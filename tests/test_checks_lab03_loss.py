@@ -43,10 +43,28 @@ def bce_where(y_true, y_pred):
     return np.mean(np.where(y_true == 1, -np.log(p), -np.log(1 - p)), axis=-1)
 
 
-def test_bce_passes_alternative_forms(capsys):
-    checks.check_binary_cross_entropy(bce_tf)
-    checks.check_binary_cross_entropy(bce_where, seed=6)
+def bce_log1p(y_true, y_pred):
+    """Correct: float32 throughout, log1p for the second term, sum divided by k."""
+    p = np.clip(np.asarray(y_pred, np.float32), np.float32(EPS), np.float32(1 - EPS))
+    terms = y_true * np.log(p) + (1 - y_true) * np.log1p(-p)
+    return -terms.sum(axis=1) / y_true.shape[1]
+
+
+def bce_keras_ops(y_true, y_pred):
+    """Correct: written by hand with keras.ops (not Keras's own loss)."""
+    p = keras.ops.clip(y_pred, EPS, 1 - EPS)
+    return -keras.ops.mean(y_true * keras.ops.log(p) + (1 - y_true) * keras.ops.log(1 - p), axis=-1)
+
+
+@pytest.mark.parametrize("right", [bce_tf, bce_where, bce_log1p, bce_keras_ops])
+def test_bce_passes_alternative_forms(right, capsys):
+    checks.check_binary_cross_entropy(right)
+    checks.check_binary_cross_entropy(right, seed=6)
     assert capsys.readouterr().out.count("✔") == 2
+
+
+def helper_stub(*args):
+    raise NotImplementedError()
 
 
 def bce_terms(y, p):
@@ -66,10 +84,23 @@ def bce_terms(y, p):
     (lambda y, p: np.mean(bce_terms(y, np.clip(p, 1e-3, 1 - 1e-3)), axis=-1), "use eps = 1e-7"),
     (lambda y, p: np.mean(bce_terms(y, p), axis=-1) + 0.01, "is off"),
     (lambda y, p: None, "forget the `return`"),
+    (lambda y, p: keras.losses.binary_crossentropy(y, p), "calls keras.losses.binary_crossentropy"),
+    (lambda y, p: keras.losses.BinaryCrossentropy(reduction=None)(y, p), "calls keras.losses.binary_crossentropy"),
+    (lambda y, p: tf.keras.losses.binary_crossentropy(y, p).numpy(), "calls keras.losses.binary_crossentropy"),
+    (lambda y, p: keras.ops.mean(keras.ops.binary_crossentropy(y, p), axis=-1), "calls keras.ops.binary_crossentropy"),
+    (lambda y, p: helper_stub(y, p), "calls `helper_stub`, which still raises"),
 ])
 def test_bce_names_the_mistake(wrong, message):
-    with pytest.raises(CheckFailed, match=message):
+    with pytest.raises(CheckFailed, match=message) as caught:
         checks.check_binary_cross_entropy(wrong)
+    assert not isinstance(caught.value, NotAttempted)
+
+
+def test_bce_from_an_alias_of_the_keras_loss_is_caught():
+    from keras.losses import binary_crossentropy as bce  # imported under another name
+
+    with pytest.raises(CheckFailed, match="calls keras.losses.binary_crossentropy"):
+        checks.check_binary_cross_entropy(lambda y, p: np.asarray(bce(y, p)))
 
 
 def test_bce_sum_over_outputs_is_named():
@@ -80,9 +111,16 @@ def test_bce_sum_over_outputs_is_named():
 
 # --- mean squared error --------------------------------------------------------------------
 
-def test_mse_passes_alternative_forms(capsys):
-    checks.check_mean_squared_error(lambda y, p: np.einsum("ij,ij->i", p - y, p - y) / y.shape[-1])
-    checks.check_mean_squared_error(lambda y, p: tf.reduce_mean(tf.square(tf.subtract(p, y)), axis=-1), seed=8)
+@pytest.mark.parametrize("right", [
+    lambda y, p: np.einsum("ij,ij->i", p - y, p - y) / y.shape[-1],
+    lambda y, p: tf.reduce_mean(tf.square(tf.subtract(p, y)), axis=-1),
+    lambda y, p: np.square(np.subtract(y, p)).mean(axis=1),
+    lambda y, p: keras.ops.mean(keras.ops.square(p - y), axis=-1),
+    lambda y, p: [float(np.mean((a - b) ** 2)) for a, b in zip(y, p)],
+])
+def test_mse_passes_alternative_forms(right, capsys):
+    checks.check_mean_squared_error(right)
+    checks.check_mean_squared_error(right, seed=8)
     assert capsys.readouterr().out.count("✔") == 2
 
 
@@ -95,6 +133,10 @@ def test_mse_passes_alternative_forms(capsys):
     (lambda y, p: np.mean((y - p) ** 2), "one number for"),
     (lambda y, p: (y - p) ** 2, "return one loss per example"),
     (lambda y, p: np.mean((y - p) ** 2, axis=0), "axis 0"),
+    (lambda y, p: keras.losses.mean_squared_error(y, p), "calls keras.losses.mean_squared_error"),
+    (lambda y, p: keras.losses.MeanSquaredError(reduction=None)(y, p), "calls keras.losses.mean_squared_error"),
+    (lambda y, p: keras.metrics.mean_squared_error(y, p), "calls keras"),
+    (lambda y, p: None, "forget the `return`"),
 ])
 def test_mse_names_the_mistake(wrong, message):
     with pytest.raises(CheckFailed, match=message):
@@ -110,10 +152,41 @@ def softmax_logsumexp(z):
     return np.exp(z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True)))
 
 
-def test_softmax_passes_alternative_forms(capsys):
-    checks.check_softmax(softmax_logsumexp)
-    checks.check_softmax(lambda z: tf.nn.softmax(tf.constant(z), axis=-1), seed=2)
+def softmax_tf_by_hand(z):
+    """Correct: TensorFlow operations, written out."""
+    e = tf.exp(z - tf.reduce_max(z, axis=-1, keepdims=True))
+    return e / tf.reduce_sum(e, axis=-1, keepdims=True)
+
+
+def softmax_rows_loop(z):
+    """Correct: one row at a time, float32."""
+    out = np.empty_like(z)
+    for i, row in enumerate(z):
+        e = np.exp(row - row.max())
+        out[i] = e / e.sum()
+    return out
+
+
+@pytest.mark.parametrize("right", [
+    softmax_logsumexp, softmax_tf_by_hand, softmax_rows_loop,
+    lambda z: np.exp(z - scipy_logsumexp(z, axis=-1, keepdims=True)),
+])
+def test_softmax_passes_alternative_forms(right, capsys):
+    checks.check_softmax(right)
+    checks.check_softmax(right, seed=2)
     assert capsys.readouterr().out.count("✔") == 2
+
+
+def scipy_logsumexp(*args, **kwargs):
+    from scipy.special import logsumexp
+
+    return logsumexp(*args, **kwargs)
+
+
+def scipy_softmax(*args, **kwargs):
+    from scipy.special import softmax
+
+    return softmax(*args, **kwargs)
 
 
 def naive_softmax(z):
@@ -142,6 +215,11 @@ def in_place_softmax(z):
     (in_place_softmax, "in place"),
     (lambda z: softmax_logsumexp(z)[:, :-1], "has shape"),
     (lambda z: softmax_logsumexp(2 * z), "is off"),
+    (lambda z: tf.nn.softmax(tf.constant(z), axis=-1), "calls tf.nn.softmax"),
+    (lambda z: keras.ops.softmax(z), "calls keras.ops.softmax"),
+    (lambda z: keras.activations.softmax(keras.ops.convert_to_tensor(z)), "calls keras.activations.softmax"),
+    (lambda z: scipy_softmax(z, axis=-1), "calls scipy.special.softmax"),
+    (lambda z: None, "forget the `return`"),
 ])
 def test_softmax_names_the_mistake(wrong, message):
     with pytest.raises(CheckFailed, match=message):
@@ -156,10 +234,15 @@ def cce_true_class(y_true, y_pred):
     return -np.log(np.asarray(y_pred, dtype=np.float64)[rows, np.argmax(y_true, axis=-1)] + EPS)
 
 
-def test_cce_passes_alternative_forms(capsys):
-    checks.check_categorical_cross_entropy(cce_true_class)
-    checks.check_categorical_cross_entropy(
-        lambda t, p: -tf.reduce_sum(t * tf.math.log(tf.clip_by_value(p, EPS, 1.0)), axis=-1), seed=4)
+@pytest.mark.parametrize("right", [
+    cce_true_class,
+    lambda t, p: -tf.reduce_sum(t * tf.math.log(tf.clip_by_value(p, EPS, 1.0)), axis=-1),
+    lambda t, p: -np.log(np.sum(t * p, axis=-1) + EPS),  # one-hot: only the true class survives
+    lambda t, p: -np.einsum("ij,ij->i", t, np.log(np.asarray(p, np.float64) + EPS)),
+])
+def test_cce_passes_alternative_forms(right, capsys):
+    checks.check_categorical_cross_entropy(right)
+    checks.check_categorical_cross_entropy(right, seed=4)
     assert capsys.readouterr().out.count("✔") == 2
 
 
@@ -181,6 +264,10 @@ def softmax_rows(z):
     (lambda t, p: -np.sum(t * np.log(p + EPS)), "one number for"),
     (lambda t, p: -np.sum(t * np.log(p + 1e-2), axis=-1), "is off|use eps"),
     (lambda t, p: -np.sum(t * np.log(p + 1e-12), axis=-1), "use eps = 1e-7"),
+    (lambda t, p: keras.losses.categorical_crossentropy(t, p), "calls keras.losses.categorical_crossentropy"),
+    (lambda t, p: keras.losses.CategoricalCrossentropy(reduction=None)(t, p),
+     "calls keras.losses.categorical_crossentropy"),
+    (lambda t, p: None, "forget the `return`"),
 ])
 def test_cce_names_the_mistake(wrong, message):
     with pytest.raises(CheckFailed, match=message):
@@ -189,12 +276,25 @@ def test_cce_names_the_mistake(wrong, message):
 
 # --- empirical risk ------------------------------------------------------------------------
 
-def test_empirical_risk_passes_alternative_forms(capsys):
-    checks.check_empirical_risk(lambda model, x, y, loss_fn: tf.reduce_mean(loss_fn(y, model(x))))
+@pytest.mark.parametrize("right", [
+    lambda model, x, y, loss_fn: tf.reduce_mean(loss_fn(y, model(x))),
+    lambda model, x, y, loss_fn: float(np.mean(np.asarray(loss_fn(y, np.asarray(model(x)))))),
+    lambda model, x, y, loss_fn: np.average(loss_fn(y, model(x))),
+    lambda model, x, y, loss_fn: keras.ops.mean(loss_fn(y, model(x))),
+    lambda model, x, y, loss_fn: np.sum(loss_fn(y, model(x))) / len(x),
+])
+def test_empirical_risk_passes_alternative_forms(right, capsys):
+    checks.check_empirical_risk(right)
+    checks.check_empirical_risk(right, seed=3)
+    out = capsys.readouterr().out
+    assert out.count("✔") == 2 and "times" not in out
+
+
+def test_empirical_risk_one_example_at_a_time_passes_but_says_so(capsys):
     checks.check_empirical_risk(
         lambda model, x, y, loss_fn: sum(float(np.asarray(loss_fn(y[i:i + 1], model(x[i:i + 1])))[0])
-                                         for i in range(len(x))) / len(x), seed=3)
-    assert capsys.readouterr().out.count("✔") == 2
+                                         for i in range(len(x))) / len(x))
+    assert "though it calls the model" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -203,6 +303,10 @@ def test_empirical_risk_passes_alternative_forms(capsys):
     (lambda model, x, y, loss_fn: np.asarray(loss_fn(y, model(x))), "return one, the mean"),
     (lambda model, x, y, loss_fn: np.mean(loss_fn(y[:10], model(x[:10]))), "where the mean"),
     (lambda model, x, y, loss_fn: None, "forget the `return`"),
+    (lambda model, x, y, loss_fn: loss_fn(y, model(x)).mean(), r"no \.mean\(\)"),
+    (lambda model, x, y, loss_fn: np.mean(loss_fn(y, model.predict(x, verbose=0))), "model.predict"),
+    (lambda model, x, y, loss_fn: np.median(loss_fn(y, model(x))), "median"),
+    (lambda model, x, y, loss_fn: np.mean(loss_fn(y, model(x))) + helper_stub(), "calls `helper_stub`"),
 ])
 def test_empirical_risk_names_the_mistake(wrong, message):
     with pytest.raises(CheckFailed, match=message):
@@ -211,37 +315,83 @@ def test_empirical_risk_names_the_mistake(wrong, message):
 
 # --- build_pass_fail_model -----------------------------------------------------------------
 
-def pass_fail_builder(hidden=(16,), hidden_activation="tanh", output_activation="sigmoid", units_out=1,
-                      use_input=True):
-    """A build_pass_fail_model variant; the defaults give a working model unlike the solution."""
+def pass_fail_builder(hidden=(8,), hidden_activation="relu", output_activation="sigmoid", units_out=1,
+                      use_input=True, extra=None, compile_it=False, kernel_initializer="glorot_uniform"):
+    """A build_pass_fail_model variant; the defaults give the prescribed network."""
 
     def build():
         stack = [keras.Input(shape=(2,))] if use_input else []
-        stack += [layers.Dense(h, activation=hidden_activation) for h in hidden]
+        stack += [layers.Dense(h, activation=hidden_activation, kernel_initializer=kernel_initializer)
+                  for h in hidden]
+        stack += [extra()] if extra else []
         stack += [layers.Dense(units_out, activation=output_activation)]
-        return keras.Sequential(stack)
+        model = keras.Sequential(stack)
+        if compile_it:
+            model.compile(optimizer="adam", loss="binary_crossentropy")
+        return model
 
     return build
 
 
-def test_pass_fail_passes_a_different_working_network(capsys):
-    checks.check_build_pass_fail_model(pass_fail_builder(hidden=(8, 8), hidden_activation="relu"))
-    assert "✔" in capsys.readouterr().out
+@pytest.mark.parametrize("right", [
+    pass_fail_builder(),
+    pass_fail_builder(hidden_activation=tf.nn.relu, kernel_initializer="he_normal"),
+    lambda: keras.Sequential([layers.Input((2,)), layers.Dense(8), layers.ReLU(), layers.Dense(1),
+                              layers.Activation("sigmoid")], name="pass_fail"),
+])
+def test_pass_fail_passes_other_versions(right, capsys):
+    checks.check_build_pass_fail_model(right)
+    checks.check_build_pass_fail_model(right, seed=1)
+    assert capsys.readouterr().out.count("✔") == 2
+
+
+def functional_pass_fail():
+    inputs = keras.Input((2,))
+    return keras.Model(inputs, layers.Dense(1, "sigmoid")(layers.Dense(8, "relu")(inputs)))
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (pass_fail_builder(hidden_activation="relu", output_activation=None), r"outside \[0, 1\]"),
+    (pass_fail_builder(hidden_activation="relu", output_activation=None), "output has no activation"),
+    (pass_fail_builder(output_activation="relu"), "output uses ReLU"),
     (pass_fail_builder(units_out=2, output_activation="softmax"), "2 outputs per student"),
-    (pass_fail_builder(output_activation="softmax"), "always outputs 1"),
+    (pass_fail_builder(output_activation="softmax"), "always gives 1"),
     (pass_fail_builder(hidden=()), "no hidden layer"),
+    (pass_fail_builder(hidden=(8, 8)), "2 hidden Dense layers"),
+    (pass_fail_builder(hidden=(3,)), "hidden layer has 3 units"),
+    (pass_fail_builder(hidden=(16,), hidden_activation="tanh"), "hidden layer has 16 units"),
+    (pass_fail_builder(hidden_activation="tanh"), "hidden layer uses tanh"),
+    (pass_fail_builder(hidden_activation="sigmoid"), "hidden layer uses a sigmoid"),
+    (pass_fail_builder(hidden_activation=None), "hidden layer has no activation"),
     (pass_fail_builder(use_input=False), "keras.Input"),
+    (pass_fail_builder(extra=lambda: layers.Dropout(0.3)), "in training"),
+    (pass_fail_builder(extra=layers.BatchNormalization), "BatchNormalization layer with weights"),
+    (pass_fail_builder(compile_it=True), "compiles the model"),
+    (functional_pass_fail, "not a keras.Sequential"),
     (lambda: keras.Sequential([keras.Input((3,)), layers.Dense(8, "relu"), layers.Dense(1, "sigmoid")]),
      r"shape \(None, 3\)"),
     # every hidden ReLU unit starts (and stays) dead: only the output bias can learn
-    (lambda: keras.Sequential([keras.Input((2,)), layers.Dense(8, "relu", kernel_initializer="zeros"),
-                               layers.Dense(1, "sigmoid")]), "loss from .* to only"),
+    (pass_fail_builder(kernel_initializer="zeros"), "loss from .* to only"),
     (lambda: None, "forget the `return`"),
+    (lambda: helper_stub(), "calls `helper_stub`, which still raises"),
 ])
 def test_pass_fail_names_the_mistake(wrong, message):
-    with pytest.raises(CheckFailed, match=message):
+    with pytest.raises(CheckFailed, match=message) as caught:
         checks.check_build_pass_fail_model(wrong)
+    assert not isinstance(caught.value, NotAttempted)
+
+
+def test_pass_fail_uses_its_thresholds(capsys):
+    checks.check_build_pass_fail_model(pass_fail_builder(), min_probability=0.5, max_final_loss=0.5)
+    assert "✔" in capsys.readouterr().out
+    with pytest.raises(CheckFailed, match=r"not a confident pass \(> 0.9999\)"):
+        checks.check_build_pass_fail_model(pass_fail_builder(), min_probability=0.9999)
+    with pytest.raises(CheckFailed, match="it should fall to 0.01 or below"):
+        checks.check_build_pass_fail_model(pass_fail_builder(), max_final_loss=0.01)
+
+
+def test_pass_fail_is_fast():
+    import time
+
+    start = time.perf_counter()
+    checks.check_build_pass_fail_model(pass_fail_builder(), seed=2)
+    assert time.perf_counter() - start < 3.0  # well under two seconds on an idle machine

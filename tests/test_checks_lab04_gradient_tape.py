@@ -105,11 +105,68 @@ def numgrad_eps(f, x, eps=1e-4):
     return numgrad_flat(f, x, eps)
 
 
-def test_numerical_gradient_passes_other_correct_versions(capsys):
+def numgrad_flat_iter(f, x, h=0.0001):
+    """Correct: x.flat on a float64 copy, the default written another way."""
+    work = np.array(x, dtype=np.float64, copy=True)
+    grad = np.empty_like(work)
+    for i in range(work.size):
+        keep = work.flat[i]
+        work.flat[i] = keep + h
+        up = float(f(work))
+        work.flat[i] = keep - h
+        down = float(f(work))
+        work.flat[i] = keep
+        grad.flat[i] = (up - down) / (2 * h)
+    return grad
+
+
+def numgrad_list(f, x, h=1e-4):
+    """Correct: a nested list of partial derivatives (shape kept), built with np.ndindex."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        e = np.zeros(x.shape)
+        e[i] = h
+        out[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return out.tolist() if x.ndim else float(out)
+
+
+@pytest.mark.parametrize("right", [numgrad_flat, numgrad_in_place, numgrad_flat_iter, numgrad_list])
+def test_numerical_gradient_passes_other_correct_versions(right, capsys):
     for seed in range(3):
-        checks.check_numerical_gradient(numgrad_flat, seed=seed)
-        checks.check_numerical_gradient(numgrad_in_place, seed=seed)
-    assert capsys.readouterr().out.count("✔") == 6
+        checks.check_numerical_gradient(right, seed=seed)
+    assert capsys.readouterr().out.count("✔") == 3
+
+
+def numgrad_by_rows(f, x, h=1e-4):
+    """Wrong for x of rank 0 (len() of a 0-d array) and 2 (perturbs whole rows)."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for i in range(len(x)):
+        keep = x[i].copy()
+        x[i] = keep + h
+        up = f(x)
+        x[i] = keep - h
+        down = f(x)
+        x[i] = keep
+        grad[i] = (up - down) / (2 * h)
+    return grad
+
+
+def numgrad_default_h(f, x, h=1e-3):
+    return numgrad_flat(f, x, h)
+
+
+def numgrad_returns_float32(f, x, h=1e-4):
+    return numgrad_flat(f, x, h).astype(np.float32)
+
+
+def numgrad_gives_tensors(f, x, h=1e-4):
+    return numgrad_flat(lambda v: f(tf.constant(v)), x, h)
+
+
+def helper_stub(*args):
+    raise NotImplementedError()
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -125,22 +182,38 @@ def test_numerical_gradient_passes_other_correct_versions(capsys):
     (numgrad_eps, "named h"),
     (lambda f, x, h=1e-4: None, "forget the `return`"),
     (lambda f, x, h=1e-4: float(numgrad_flat(f, x, h).sum()), "has shape"),
+    (numgrad_default_h, "default step is h=0.001"),
+    (lambda f, x, h: numgrad_flat(f, x, h), "needs its default"),
+    (numgrad_returns_float32, "returns a float32 array"),
+    (numgrad_gives_tensors, "called f with a EagerTensor"),
+    (numgrad_by_rows, "is off|raised TypeError"),
+    (lambda f, x, h=1e-4: helper_stub(), "calls `helper_stub`, which still raises"),
 ])
 def test_numerical_gradient_names_the_mistake(wrong, message):
-    with pytest.raises(CheckFailed, match=message):
+    with pytest.raises(CheckFailed, match=message) as caught:
         checks.check_numerical_gradient(wrong)
+    assert not isinstance(caught.value, NotAttempted)
+
+
+def test_numerical_gradient_checks_every_rank():
+    # right for a vector (seed 1 has x of shape (4,)), wrong for the 0-d x every check adds
+    with pytest.raises(CheckFailed, match="raised TypeError"):
+        checks.check_numerical_gradient(numgrad_by_rows, seed=1)
 
 
 def test_numerical_gradient_stub_is_not_attempted():
+    def numerical_gradient(f, x, h=1e-4):
+        raise NotImplementedError()
+
     with pytest.raises(NotAttempted, match="numerical_gradient"):
-        checks.check_numerical_gradient(lambda f, x, h=1e-4: stub())
+        checks.check_numerical_gradient(numerical_gradient)
 
 
 # --- gradient_descent --------------------------------------------------------------------------
 
-def descent_watch(loss_fn, w0, learning_rate, num_steps):
-    """Correct, unlike the solution: float32 constants and tape.watch, list of arrays."""
-    w = tf.constant(w0, dtype=tf.float32)
+def descent_watch(loss_fn, w0, learning_rate, num_steps, dtype=tf.float64):
+    """Correct, unlike the solution: constants and tape.watch, a list of arrays."""
+    w = tf.constant(w0, dtype=dtype)
     path = [w0.copy()]
     for _ in range(num_steps):
         with tf.GradientTape() as tape:
@@ -157,7 +230,7 @@ def descent(kind):
     def gradient_descent(loss_fn, w0, learning_rate, num_steps):
         w = tf.Variable(w0)
         path = [w] if kind == "alias" else [w.numpy()]
-        for _ in range(num_steps):
+        for _ in range(max(num_steps, 1) if kind == "at_least_one" else num_steps):
             with tf.GradientTape() as tape:
                 loss = loss_fn(w)
             grad = tape.gradient(loss, w)
@@ -165,6 +238,8 @@ def descent(kind):
                 w.assign_add(learning_rate * grad)
             elif kind == "fixed_rate":
                 w.assign_sub(0.01 * grad)
+            elif kind == "nan":
+                w.assign_sub(learning_rate * grad * np.nan)
             elif kind != "no_update":
                 w.assign_sub(learning_rate * grad)
             path.append(w if kind == "alias" else w.numpy())
@@ -206,9 +281,36 @@ def descent_unwatched(loss_fn, w0, learning_rate, num_steps):
     return np.array(path)
 
 
-def test_gradient_descent_passes_a_float32_watch_version(capsys):
-    checks.check_gradient_descent(descent_watch)
-    checks.check_gradient_descent(descent_watch, seed=3)
+def descent_keras_sgd(loss_fn, w0, learning_rate, num_steps):
+    """Correct: the tape, and keras's plain SGD (exactly w - learning_rate * g) to apply it."""
+    w = tf.Variable(w0)
+    optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
+    path = np.empty((num_steps + 1, *np.shape(w0)))
+    path[0] = w0
+    for k in range(num_steps):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(w)
+        optimizer.apply_gradients([(tape.gradient(loss, w), w)])
+        path[k + 1] = w.numpy()
+    return path
+
+
+def descent_flattened(loss_fn, w0, learning_rate, num_steps):
+    """Wrong for a 0-d w0: the weights become a vector of one."""
+    w = tf.Variable(np.reshape(w0, (-1,)) if np.ndim(w0) == 0 else w0)
+    path = [w.numpy()]
+    for _ in range(num_steps):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(w)
+        w.assign_sub(learning_rate * tape.gradient(loss, w))
+        path.append(w.numpy())
+    return np.array(path)
+
+
+@pytest.mark.parametrize("right", [descent_watch, descent_keras_sgd, descent("correct")])
+def test_gradient_descent_passes_other_versions(right, capsys):
+    checks.check_gradient_descent(right)
+    checks.check_gradient_descent(right, seed=3)
     assert capsys.readouterr().out.count("✔") == 2
 
 
@@ -219,12 +321,27 @@ def test_gradient_descent_passes_a_float32_watch_version(capsys):
     (descent("no_update"), "never moves"),
     (descent("fixed_rate"), "off from step 1"),
     (descent_in_place, "changed the w0 you passed in"),
-    (descent_numerical, "not numerically"),
+    (descent_numerical, "never evaluates loss_fn inside a tf.GradientTape"),
     (descent_unwatched, "tape.gradient returned None"),
+    (lambda *args: descent_watch(*args, dtype=tf.float32), "the path is float32"),
+    (descent("nan"), "nan or inf from step 1"),
+    (descent("at_least_one"), "num_steps=0"),
+    (descent_flattened, r"0-d w0.*has shape|shape \(5, 1\)"),
+    (lambda *args: helper_stub(), "calls `helper_stub`, which still raises"),
 ])
 def test_gradient_descent_names_the_mistake(wrong, message):
-    with pytest.raises(CheckFailed, match=message):
+    with pytest.raises(CheckFailed, match=message) as caught:
         checks.check_gradient_descent(wrong)
+    assert not isinstance(caught.value, NotAttempted)
+
+
+def test_gradient_descent_numerically_inside_a_tape_is_caught_by_its_calls():
+    def numerical_in_tape(loss_fn, w0, learning_rate, num_steps):
+        with tf.GradientTape():
+            return descent_numerical(loss_fn, w0, learning_rate, num_steps)
+
+    with pytest.raises(CheckFailed, match="not numerically"):
+        checks.check_gradient_descent(numerical_in_tape)
 
 
 def test_gradient_descent_stub_is_not_attempted():
@@ -249,7 +366,8 @@ def make_step(kind):
     def train_step(model, optimizer, loss_fn, x, y):
         variables = model.weights if kind == "all_weights" else model.trainable_variables
         with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=kind != "no_training"))
+            predictions = model(x, training=kind != "no_training")
+            loss = loss_fn(predictions, y) if kind == "swapped" else loss_fn(y, predictions)
         if kind == "loss_outside":
             loss = loss_fn(y, model(x, training=True))
         grads = tape.gradient(loss, variables)
@@ -259,6 +377,12 @@ def make_step(kind):
                 v.assign_add(rate * g)
         elif kind == "first_only":
             variables[0].assign_sub(rate * grads[0])
+        elif kind == "by_hand":
+            for v, g in zip(variables, grads):
+                v.assign_sub(rate * g)
+        elif kind == "twice":
+            optimizer.apply_gradients(zip(grads, variables))
+            optimizer.apply_gradients(zip(grads, variables))
         elif kind != "no_apply":
             optimizer.apply_gradients(zip(grads, variables))
         if kind == "loss_after":
@@ -267,6 +391,8 @@ def make_step(kind):
             return None
         if kind == "numpy":
             return loss.numpy()
+        if kind == "as_vector":
+            return tf.reshape(loss, [1])
         return loss
 
     return tf.function(train_step)
@@ -285,16 +411,31 @@ def plain_step(model, optimizer, loss_fn, x, y):
     return loss
 
 
-def test_train_step_passes_an_apply_version(capsys):
-    checks.check_train_step(step_apply)
-    checks.check_train_step(step_apply, seed=1)
+@tf.function
+def step_converted(model, optimizer, loss_fn, x, y):
+    """Correct: explicit tensors, trainable_weights, a list of pairs."""
+    x, y = tf.convert_to_tensor(x), tf.convert_to_tensor(y)
+    with tf.GradientTape() as tape:
+        predictions = model(x, training=True)
+        loss = loss_fn(y, predictions)
+    grads = tape.gradient(loss, model.trainable_weights)
+    optimizer.apply_gradients(list(zip(grads, model.trainable_weights)))
+    return tf.identity(loss)
+
+
+@pytest.mark.parametrize("right", [step_apply, step_converted, make_step("correct")])
+def test_train_step_passes_other_versions(right, capsys):
+    checks.check_train_step(right)
+    checks.check_train_step(right, seed=1)
     assert capsys.readouterr().out.count("✔") == 2
 
 
 @pytest.mark.parametrize("wrong, message", [
     (plain_step, "put @tf.function"),
     (make_step("no_apply"), "did not change the weights"),
-    (make_step("all_weights"), "changed a frozen layer"),
+    (make_step("all_weights"), "gradients of model.trainable_variables"),
+    (make_step("by_hand"), "without the optimizer it was given"),
+    (make_step("twice"), "applied the optimizer 2 times"),
     (make_step("first_only"), "left `.*` unchanged"),
     (make_step("ascent"), "uphill"),
     (make_step("loss_after"), "loss after the update"),
@@ -302,10 +443,33 @@ def test_train_step_passes_an_apply_version(capsys):
     (make_step("no_training"), "training=True"),
     (make_step("loss_outside"), "inside the `with tf.GradientTape"),
     (make_step("numpy"), r"no \.numpy\(\)"),
+    (make_step("as_vector"), r"returned an array of shape \(1,\)"),
 ])
 def test_train_step_names_the_mistake(wrong, message):
-    with pytest.raises(CheckFailed, match=message):
+    with pytest.raises(CheckFailed, match=message) as caught:
         checks.check_train_step(wrong)
+    assert not isinstance(caught.value, NotAttempted)
+
+
+def test_train_step_with_the_loss_arguments_swapped():
+    # harmless for the symmetric MSE of seed 0, caught with the cross-entropy of seed 1
+    with pytest.raises(CheckFailed, match="the targets come first"):
+        checks.check_train_step(make_step("swapped"), seed=1)
+
+
+def test_train_step_that_changes_frozen_weights_by_hand():
+    @tf.function
+    def step(model, optimizer, loss_fn, x, y):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        grads = tape.gradient(loss, model.weights)
+        optimizer.apply_gradients(zip(grads[:2], model.weights[:2]))
+        for v, g in zip(model.weights[2:], grads[2:]):
+            v.assign_sub(0.1 * g)
+        return loss
+
+    with pytest.raises(CheckFailed, match="changed a frozen layer"):
+        checks.check_train_step(step)
 
 
 def test_train_step_stub_is_not_attempted():
@@ -334,48 +498,106 @@ def untrained_step(model, optimizer, loss_fn, x, y):
 
 
 def loop_split(model, x_train, y_train, num_epochs, batch_size, optimizer, loss_fn, seed):
-    """Correct, unlike the solution: RandomState.shuffle, array_split, plain mean, array result."""
+    """Correct, unlike the solution: a local RandomState, shuffle in place, an array result."""
     state = np.random.RandomState(seed)
     indices = np.arange(len(x_train))
     history = np.zeros(num_epochs)
     for epoch in range(num_epochs):
         state.shuffle(indices)
-        batches = np.array_split(indices, -(-len(indices) // batch_size))
-        history[epoch] = np.mean([float(good_step(model, optimizer, loss_fn, x_train[b], y_train[b]))
-                                  for b in batches])
+        batches = [indices[i:i + batch_size] for i in range(0, len(indices), batch_size)]
+        losses = [float(good_step(model, optimizer, loss_fn, x_train[b], y_train[b])) for b in batches]
+        history[epoch] = np.average(losses, weights=[len(b) for b in batches])
     return history
 
 
-def make_loop(kind):
+def loop_inline(model, x_train, y_train, num_epochs, batch_size, optimizer, loss_fn, seed):
+    """Correct results, but the step is written out eagerly instead of calling train_step."""
+    rng = np.random.default_rng(seed)
+    history = []
+    for _ in range(num_epochs):
+        order = rng.permutation(len(x_train))
+        total = 0.0
+        for start in range(0, len(order), batch_size):
+            batch = order[start:start + batch_size]
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y_train[batch], model(x_train[batch], training=True))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            total += float(loss) * len(batch)
+        history.append(total / len(order))
+    return history
+
+
+def loop_fit(model, x_train, y_train, num_epochs, batch_size, optimizer, loss_fn, seed):
+    keras.utils.set_random_seed(seed)
+    model.compile(optimizer=optimizer, loss=loss_fn)
+    return model.fit(x_train, y_train, batch_size=batch_size, epochs=num_epochs, verbose=0).history["loss"]
+
+
+def loop_own_optimizer(model, x_train, y_train, num_epochs, batch_size, optimizer, loss_fn, seed):
+    return make_loop("correct")(model, x_train, y_train, num_epochs, batch_size,
+                                OWN_OPTIMIZER, loss_fn, seed)
+
+
+OWN_OPTIMIZER = keras.optimizers.SGD(learning_rate=0.1)
+
+
+@tf.function
+def train_step(model, optimizer, loss_fn, x, y):  # the notebook's train_step, still a stub
+    raise NotImplementedError()
+
+
+def make_loop(kind, step=None):
     """Known-wrong training loops."""
 
     def train_loop(model, x_train, y_train, num_epochs, batch_size, optimizer, loss_fn, seed):
         n = len(x_train)
         rng = np.random.default_rng(seed)
-        once = rng.permutation(n)
+        once = rng.permutation(n) if kind == "once" else None
+        if kind == "global_seed":
+            np.random.seed(seed)
         history, per_batch = [], []
         for _ in range(num_epochs):
             if kind == "fresh_rng":
                 rng = np.random.default_rng(seed)
-            order = {"once": once, "never": np.arange(n), "unseeded": np.random.permutation(n),
-                     "replacement": rng.integers(0, n, size=n)}.get(kind, None)
-            if order is None:
+            if kind == "once":
+                order = once
+            elif kind == "never":
+                order = np.arange(n)
+            elif kind in ("unseeded", "global_seed"):
+                order = np.random.permutation(n)
+            elif kind == "replacement":
+                order = rng.integers(0, n, size=n)
+            else:
                 order = rng.permutation(n)
             stop = n - n % batch_size if kind == "drop_last" else n
             starts = list(range(0, stop, batch_size))
+            if kind == "empty_last":
+                starts = [i * batch_size for i in range(n // batch_size + 1)]
+            if kind == "short_first":
+                starts = [0] + list(range(n % batch_size or batch_size, n, batch_size))
             if kind == "batch_order":
-                starts = [starts[i] for i in rng.permutation(len(starts))]
+                perm = rng.permutation(len(starts))
+                perm = perm[::-1] if np.array_equal(perm, np.sort(perm)) else perm
+                starts = [starts[i] for i in perm]
                 order = np.arange(n)
-            losses = []
-            for start in starts:
-                batch = order[start:start + batch_size]
-                step = untrained_step if kind == "no_training" else good_step
+            losses, sizes = [], []
+            ends = starts[1:] + [n] if kind == "short_first" else [start + batch_size for start in starts]
+            if kind == "array_split":
+                pieces = np.array_split(order, -(-n // batch_size))
+                starts = [sum(map(len, pieces[:i])) for i in range(len(pieces))]
+                ends = [start + len(piece) for start, piece in zip(starts, pieces)]
+            for start, end in zip(starts, ends):
+                batch = order[start:end]
+                chosen = step or (untrained_step if kind == "no_training" else good_step)
                 if kind != "no_step":
-                    losses.append(float(step(model, optimizer, loss_fn, x_train[batch], y_train[batch])))
+                    losses.append(float(chosen(model, optimizer, loss_fn, x_train[batch], y_train[batch])))
                 else:
                     losses.append(0.0)
+                sizes.append(len(batch))
             per_batch += losses
-            value = {"last": losses[-1], "sum": sum(losses)}.get(kind, np.mean(losses))
+            weighted = float(np.dot(losses, sizes) / max(sum(sizes), 1))
+            value = {"last": losses[-1], "sum": sum(losses), "plain_mean": float(np.mean(losses))}.get(kind, weighted)
             history.append(value)
         return per_batch if kind == "per_batch" else history
 
@@ -395,11 +617,37 @@ def loop_with_evaluation(model, x_train, y_train, num_epochs, batch_size, optimi
     return history
 
 
-def test_train_loop_passes_other_correct_versions(capsys):
-    checks.check_train_loop(loop_split)
-    checks.check_train_loop(loop_split, seed=1)
-    checks.check_train_loop(loop_with_evaluation, seed=2)
-    assert capsys.readouterr().out.count("✔") == 3
+def loop_choice(model, x_train, y_train, num_epochs, batch_size, optimizer, loss_fn, seed):
+    """Correct: rng.choice without replacement, the data arrays shuffled, tensors in the history."""
+    rng = np.random.default_rng(seed)
+    history = []
+    for _ in range(num_epochs):
+        order = rng.choice(len(x_train), size=len(x_train), replace=False)
+        xs, ys = x_train[order], y_train[order]
+        total = 0.0
+        for start in range(0, len(xs), batch_size):
+            loss = good_step(model, optimizer, loss_fn, xs[start:start + batch_size], ys[start:start + batch_size])
+            total += loss * len(xs[start:start + batch_size])
+        history.append(total / len(xs))
+    return history
+
+
+@pytest.mark.parametrize("right", [loop_with_evaluation, make_loop("correct"), loop_choice])
+def test_train_loop_passes_other_correct_versions(right, capsys):
+    for seed in range(3):
+        checks.check_train_loop(right, seed=seed)
+    out = capsys.readouterr().out
+    assert out.count("✔") == 3 and "though" not in out
+
+
+def test_train_loop_with_another_generator_passes_but_says_so(capsys):
+    checks.check_train_loop(loop_split)  # a local RandomState: reproducible, but not default_rng
+    assert "though its shuffling does not come from np.random.default_rng(seed)" in capsys.readouterr().out
+
+
+def test_train_loop_without_train_step_passes_but_says_so(capsys):
+    checks.check_train_loop(loop_inline)
+    assert "though it trains eagerly instead of through your @tf.function train_step" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("kind, message", [
@@ -409,7 +657,12 @@ def test_train_loop_passes_other_correct_versions(capsys):
     ("batch_order", "same batches come back every epoch"),
     ("drop_last", "drops the last, shorter batch"),
     ("replacement", "used twice and others never"),
-    ("unseeded", "same seed gave a different batch order"),
+    ("unseeded", "global random state"),
+    ("global_seed", "global random state"),
+    ("plain_mean", "plain mean of the batch losses"),
+    ("empty_last", "empty batch"),
+    ("short_first", "only the last batch is shorter"),
+    ("array_split", "only the last batch is shorter"),
     ("per_batch", "one per batch"),
     ("last", "last batch only"),
     ("sum", "sum of the batch losses"),
@@ -419,6 +672,18 @@ def test_train_loop_passes_other_correct_versions(capsys):
 def test_train_loop_names_the_mistake(kind, message):
     with pytest.raises(CheckFailed, match=message):
         checks.check_train_loop(make_loop(kind))
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (loop_fit, "calls fit"),
+    (loop_own_optimizer, "took 0 steps"),
+    (make_loop("correct", step=train_step), "calls `train_step`, which still raises NotImplementedError"),
+    (make_loop("correct", step=make_step("no_return")), "train_loop"),
+])
+def test_train_loop_names_other_mistakes(wrong, message):
+    with pytest.raises(CheckFailed, match=message) as caught:
+        checks.check_train_loop(wrong)
+    assert not isinstance(caught.value, NotAttempted)
 
 
 def test_train_loop_that_ignores_the_seed():

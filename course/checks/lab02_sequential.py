@@ -24,6 +24,7 @@ from course.checks.core import (
     passed,
     to_numpy,
 )
+from course.checks.lab01_perceptron import Student, library_calls, train_quickly
 
 RTOL, ATOL = 1e-4, 1e-4  # float32 models against float64 references
 
@@ -79,6 +80,8 @@ def _check_network(model, call: str, n_inputs: int, hidden_sizes: list, n_output
     expect(model is not None, f"{call} returned None: did you forget the `return`?")
     expect(isinstance(model, keras.Model),
            f"{call} should return a keras.Sequential model, got {type(model).__name__}.")
+    expect(isinstance(model, keras.Sequential), f"{call} returned a {type(model).__name__}, not a "
+           f"keras.Sequential: this lab builds its networks as keras.Sequential([keras.Input(...), ...]).")
     expect(bool(model.built), f"{call} returned a model without an input shape: start the layer "
                               f"list with keras.Input(shape=(n_inputs,)).")
     try:
@@ -124,6 +127,8 @@ def _check_network(model, call: str, n_inputs: int, hidden_sizes: list, n_output
         biases.append(bias.astype("float32").astype(np.float64))
     x = rng.normal(scale=1.5, size=(6, n_inputs)).astype("float32")
     output = to_numpy(attempt(model, x, name=f"the model from {call}"), f"the model from {call}")
+    in_training = to_numpy(attempt(model, x, training=True, name=f"the model from {call}"),
+                           f"the model from {call}")
     expect_shape(output, (6, n_outputs), f"the output of {call} for inputs of shape {x.shape}")
 
     def forward(hidden_act, output_act):
@@ -143,6 +148,9 @@ def _check_network(model, call: str, n_inputs: int, hidden_sizes: list, n_output
                     raise CheckFailed(f"{call}: {OUTPUT_MISTAKES[output_name]}")
         raise CheckFailed(f"{call}: the outputs do not match Dense layers applied in order with "
                           f"ReLU after each hidden layer and no activation at the output.")
+    expect(is_close(in_training, expected, RTOL, ATOL), f"{call} computes something else in training "
+           f"(model(x, training=True)), as a Dropout or noise layer does: keep to the Dense layers and "
+           f"their ReLU activations.")
     count = int(model.count_params())
     formula = sum((a + 1) * m for a, m in zip([n_inputs, *wanted][:-1], wanted))
     expect(count == formula, f"{call} has {count} parameters where its Dense layers account for "
@@ -163,10 +171,14 @@ def check_build_single_layer_model(build_single_layer_model, seed: int = 0) -> N
         n_inputs, n_hidden, n_outputs = 3, 5, 2
     else:
         n_inputs, n_hidden, n_outputs = (int(v) for v in rng.integers([2, 3, 1], [7, 9, 4]))
+    student = Student(build_single_layer_model, "build_single_layer_model")
+    counts = []
+    for d, h, k in [(n_inputs, n_hidden, n_outputs), (n_inputs + 1, n_hidden, 1)]:
+        call = f"build_single_layer_model({d}, {h}, {k})"
+        counts.append(_check_network(student(d, h, k), call, d, [h], k, rng))
     call = f"build_single_layer_model({n_inputs}, {n_hidden}, {n_outputs})"
-    model = attempt(build_single_layer_model, n_inputs, n_hidden, n_outputs, name="build_single_layer_model")
-    count = _check_network(model, call, n_inputs, [n_hidden], n_outputs, rng)
-    passed(f"{call} is {_describe(n_inputs, [n_hidden], n_outputs)} with {count} parameters")
+    passed(f"{call} is {_describe(n_inputs, [n_hidden], n_outputs)} with {counts[0]} parameters "
+           f"(and n_outputs=1 works too)")
 
 
 def check_build_deep_model(build_deep_model, seed: int = 0) -> None:
@@ -177,11 +189,12 @@ def check_build_deep_model(build_deep_model, seed: int = 0) -> None:
     else:
         deep = [int(v) for v in rng.integers(2, 9, size=int(rng.integers(2, 5)))]
         cases = [(int(rng.integers(2, 6)), deep, int(rng.integers(1, 4))), (5, [3], 2), (3, [], 2)]
+    student = Student(build_deep_model, "build_deep_model")
     counts = []
     for n_inputs, hidden_sizes, n_outputs in cases:
         call = f"build_deep_model({n_inputs}, {hidden_sizes}, {n_outputs})"
         given = list(hidden_sizes)
-        model = attempt(build_deep_model, n_inputs, given, n_outputs, name="build_deep_model")
+        model = student(n_inputs, given, n_outputs)
         expect(given == hidden_sizes, f"{call} changed the list hidden_sizes it was given (now {given}): "
                                       f"build a new list instead of appending to it.")
         counts.append(_check_network(model, call, n_inputs, hidden_sizes, n_outputs, rng))
@@ -199,25 +212,42 @@ def _keras_count(n_inputs: int, hidden_sizes: list, n_outputs: int) -> int:
     return int(model.count_params())
 
 
+def _keras_objects_made() -> int:
+    """How many Keras layers, models and other named objects this process has made so far."""
+    try:
+        from keras.src.backend.common import global_state  # noqa: PLC0415
+    except ImportError:  # another Keras layout: nothing to compare
+        return 0
+    return sum(global_state.get_global_attribute("object_name_uids", default={}).values())
+
+
 def check_count_dense_params(count_dense_params, seed: int = 0) -> None:
-    """count_dense_params(d, hidden_sizes, k) equals model.count_params() of that network."""
+    """count_dense_params(d, hidden_sizes, k) equals model.count_params() of that network, as an
+    int, from the formula (without building the model)."""
     rng = np.random.default_rng(seed)
     cases = [(3, [5], 2), (4, [], 3), (784, [128], 10), (2, [16, 16], 1)]
     if seed != 0:
         cases = [(int(rng.integers(2, 50)), [int(v) for v in rng.integers(1, 30, size=3)],
                   int(rng.integers(1, 10))), (int(rng.integers(2, 9)), [], int(rng.integers(1, 5))),
                  (int(rng.integers(2, 9)), [int(rng.integers(1, 9))], int(rng.integers(1, 5)))]
+    student = Student(count_dense_params, "count_dense_params")
     for n_inputs, hidden_sizes, n_outputs in cases:
         call = f"count_dense_params({n_inputs}, {hidden_sizes}, {n_outputs})"
         given = list(hidden_sizes)
-        result = attempt(count_dense_params, n_inputs, given, n_outputs, name="count_dense_params")
+        made = _keras_objects_made()
+        result = student(n_inputs, given, n_outputs)
+        expect(_keras_objects_made() == made, f"{call} builds a Keras model to count its parameters: "
+               f"compute the count from the formula, (a + 1)·m for each Dense layer, without building anything.")
         expect(given == hidden_sizes, f"{call} changed the list hidden_sizes it was given (now {given}): "
                                       f"build a new list instead of appending to it.")
         value = to_numpy(result, call)
         expect(value.size == 1, f"{call} should return one number, got an array of shape {value.shape}.")
         got = float(value.reshape(()))
+        raw = np.asarray(result.numpy() if hasattr(result, "numpy") else result)
         expected = _keras_count(n_inputs, hidden_sizes, n_outputs)
         if got == expected:
+            expect(raw.dtype.kind in "iu", f"{call} returns {got:g} as a {type(result).__name__}: return "
+                   f"an int (no / division, or wrap the total in int(...)).")
             continue
         sizes = [n_inputs, *hidden_sizes, n_outputs]
         pairs = list(zip(sizes[:-1], sizes[1:]))
@@ -232,6 +262,8 @@ def check_count_dense_params(count_dense_params, seed: int = 0) -> None:
                 sum((a + 1) * m for a, m in pairs[:-1]),
             "the first layer is missing: the inputs feed a Dense layer too (n_inputs -> first size).":
                 sum((a + 1) * m for a, m in pairs[1:]),
+            "the sizes are added instead of multiplied: a Dense layer from a inputs to m units has "
+            "a·m weights plus m biases.": sum(a + m + m for a, m in pairs),
         }
         for message, wrong in mistakes.items():
             if got == wrong and wrong != expected:
@@ -266,11 +298,12 @@ def _linear_stack(sizes: list, rng: np.random.Generator):
     return stack
 
 
-def _collapsed(collapse_linear_stack, stack, what: str):
-    """Call the student's function on the stack's layers; return (W, b) as float64 arrays."""
+def _collapsed(student: Student, stack, what: str):
+    """Call the student's function on the stack's layers; return (W, b) as float64 arrays and
+    whether it ran the layers (reading the map off their outputs) instead of their weights."""
     before = [w.copy() for w in stack.get_weights()]
-    result = attempt(collapse_linear_stack, list(stack.layers), name="collapse_linear_stack",
-                     hints=COLLAPSE_HINTS)
+    with library_calls({"keras.layers.Dense.call": "Dense.call"}) as ran:
+        result = student(list(stack.layers), hints=COLLAPSE_HINTS)
     expect(result is not None, "collapse_linear_stack returned None: did you forget the `return`?")
     try:
         W, b = result
@@ -281,19 +314,18 @@ def _collapsed(collapse_linear_stack, stack, what: str):
     expect(all(np.array_equal(x, y) for x, y in zip(before, after)),
            "collapse_linear_stack changed the layers' weights: only read them (layer.kernel, "
            "layer.bias), never assign to them.")
-    W, b = to_numpy(W, f"W from {what}"), to_numpy(b, f"b from {what}")
-    if b.ndim == 2 and b.shape[0] == 1:
-        b = b.reshape(-1)
-    return W, b
+    return to_numpy(W, f"W from {what}"), to_numpy(b, f"b from {what}"), bool(ran)
 
 
 def check_collapse_linear_stack(collapse_linear_stack, seed: int = 0) -> None:
-    """collapse_linear_stack(layers) returns (W, b) with x @ W + b equal to the stack's output."""
+    """collapse_linear_stack(layers) returns (W, b) of shapes (d_0, d_L) and (d_L,) with
+    x @ W + b equal to the stack's output."""
     rng = np.random.default_rng(seed)
     sizes = [3, 5, 4, 2] if seed == 0 else [int(v) for v in rng.integers(2, 7, size=int(rng.integers(4, 6)))]
     stack = _linear_stack(sizes, rng)
     what = f"a stack of {len(sizes) - 1} layers {sizes}"
-    W, b = _collapsed(collapse_linear_stack, stack, what)
+    student = Student(collapse_linear_stack, "collapse_linear_stack")
+    W, b, probed = _collapsed(student, stack, what)
     n_in, n_out = sizes[0], sizes[-1]
     kernels = [layer.kernel.numpy().astype(np.float64) for layer in stack.layers]
     biases = [layer.bias.numpy().astype(np.float64) for layer in stack.layers]
@@ -329,15 +361,19 @@ def check_collapse_linear_stack(collapse_linear_stack, seed: int = 0) -> None:
     expect_close(x.astype(np.float64) @ W + b, stack_out, f"x @ W + b for {what}", RTOL, ATOL)
 
     single = _linear_stack([4, 3], rng)
-    W1, b1 = _collapsed(collapse_linear_stack, single, "a single layer")
+    W1, b1, _ = _collapsed(student, single, "a single layer")
+    expect_shape(W1, (4, 3), "W from a single layer")
+    expect_shape(b1, (3,), "b from a single layer")
     expect(is_close(W1, single.layers[0].kernel.numpy()) and is_close(b1, single.layers[0].bias.numpy()),
            "for a single layer, collapse_linear_stack should return that layer's own kernel and bias.")
-    passed(f"collapse_linear_stack turns {what} into one (W, b) whose outputs match the stack")
+    how = (", though it reads the map off the layers' outputs instead of multiplying their kernels"
+           if probed else "")
+    passed(f"collapse_linear_stack turns {what} into one (W, b) whose outputs match the stack{how}")
 
 
 def check_xor_accuracy(build_deep_model, seed: int = 0, min_accuracy: float = 0.9) -> None:
-    """A ReLU network from build_deep_model(2, [16, 16], 1), trained briefly on XOR blobs,
-    reaches min_accuracy on held-out points."""
+    """build_deep_model(2, [16, 16], 1) is the prescribed ReLU network and, trained briefly on
+    XOR blobs (Adam 0.02, batches of 32, 10 epochs), reaches min_accuracy on held-out points."""
     import keras
 
     from course.data import make_xor_blobs
@@ -346,24 +382,28 @@ def check_xor_accuracy(build_deep_model, seed: int = 0, min_accuracy: float = 0.
     x, y = make_xor_blobs(800, noise=0.4, seed=100 + seed)
     x_train, y_train, x_val, y_val = x[:600], y[:600], x[600:], y[600:]
     call = "build_deep_model(2, [16, 16], 1)"
+    student = Student(build_deep_model, "build_deep_model")
+    _check_network(student(2, [16, 16], 1), call, 2, [16, 16], 1, np.random.default_rng(seed))
     set_seed(seed)
-    model = attempt(build_deep_model, 2, [16, 16], 1, name="build_deep_model")
-    expect(isinstance(model, keras.Model), f"{call} should return a keras.Sequential model.")
+    model = student(2, [16, 16], 1)
 
     def train():
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.02),
-                      loss=keras.losses.BinaryCrossentropy(from_logits=True))
-        model.fit(x_train, y_train, batch_size=32, epochs=10, verbose=0)
+        train_quickly(model, x_train, y_train.reshape(-1, 1), keras.optimizers.Adam(learning_rate=0.02),
+                      keras.losses.BinaryCrossentropy(from_logits=True), batch_size=32, epochs=10, seed=seed)
         return model(x_val)
 
     scores = to_numpy(attempt(train, name=f"training {call}"), f"the trained {call}")
     expect(scores.size == len(x_val), f"{call} should give one score per example, got shape {scores.shape}.")
+    expect(bool(np.all(np.isfinite(scores))), f"after training, {call} gives nan or inf scores: look for an "
+           f"unusual initializer, constraint or dtype in its Dense layers.")
     accuracy = float(np.mean((scores.ravel() > 0) == (y_val == 1)))
     if accuracy < min_accuracy:
         if accuracy < 0.7:
             raise CheckFailed(f"after training, {call} gets only {accuracy:.0%} of held-out XOR points "
-                              f"right, near chance: does every hidden layer have a ReLU activation?")
+                              f"right, near chance: look at how its Dense layers start (kernel_initializer, "
+                              f"trainable) so that training can move them.")
         raise CheckFailed(f"after training, {call} gets {accuracy:.0%} of held-out XOR points right; "
-                          f"it should reach {min_accuracy:.0%}: check the hidden layers and their activation.")
+                          f"it should reach {min_accuracy:.0%}: look at how its Dense layers start "
+                          f"(kernel_initializer) and whether they are all trainable.")
     passed(f"{call}, trained for 10 epochs, gets {accuracy:.0%} of held-out XOR points right "
            f"(needed {min_accuracy:.0%})")

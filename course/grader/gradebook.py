@@ -87,8 +87,8 @@ def find_submissions(folder: Path, lab_id: str) -> dict[str, Path]:
     """Map each student to their notebook.
 
     Accepts nbgrader's ``submitted/<student>/<lab>/*.ipynb`` layout (the folder
-    given may be ``submitted/`` or its parent) and a flat folder of
-    ``<student>.ipynb`` files (the student is the file name).
+    given may be ``submitted/`` or its parent; the Chinese edition's assignment is
+    ``<lab>_zh``) and a flat folder of ``<student>.ipynb`` files (the student is the file name).
 
     Returns:
         ``{student: notebook path}``, sorted by student.
@@ -98,7 +98,7 @@ def find_submissions(folder: Path, lab_id: str) -> dict[str, Path]:
         folder = folder / "submitted"
     found: dict[str, Path] = {}
     for student_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
-        notebooks = sorted((student_dir / lab_id).glob("*.ipynb"))
+        notebooks = sorted((student_dir / lab_id).glob("*.ipynb")) or sorted((student_dir / f"{lab_id}_zh").glob("*.ipynb"))
         if notebooks:
             found[student_dir.name] = notebooks[0]
     for notebook in sorted(folder.glob("*.ipynb")):
