@@ -39,6 +39,12 @@ def cmd_list(args) -> int:
     labs, _ = course_labs(args.course)
     if not labs:
         return fail("no labs found: no course folder here or above, and none shipped with the package")
+    if args.lang == "zh":
+        chinese = chinese_labs(labs)
+        missing = sorted(set(labs) - set(chinese))
+        if missing:
+            return fail(f"no Chinese edition of {', '.join(missing)} yet")
+        labs = chinese
     listing = [
         {
             "lab": lab.id,
@@ -56,6 +62,18 @@ def cmd_list(args) -> int:
         print(f"{entry['lab']}  {entry['title']}  ({len(entry['cells'])} checks, {points:g} points)")
         print(f"    objects: {', '.join(entry['objects'])}")
     return 0
+
+
+def chinese_labs(labs: dict) -> dict:
+    """The Chinese edition of the given labs: their released notebooks in ``labs/zh/``."""
+    from course.labs import Lab
+
+    found = {}
+    for lab_id, lab in labs.items():
+        released = lab.released.parent / "zh" / lab.released.name if lab.released else None
+        if released and released.is_file():
+            found[lab_id] = Lab(lab_id, None, released)
+    return found
 
 
 def fresh_copy_path(folder: Path, lab_id: str) -> Path:
@@ -308,6 +326,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="the labs, their graded cells and objects")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="zh: the Chinese edition's titles (中文版)")
     course_option(p)
     p.set_defaults(run=cmd_list)
 

@@ -73,6 +73,13 @@ def test_start_lang_zh_copies_the_chinese_edition(outside):
         assert (outside / "zh" / f"{lab_id}.ipynb").read_bytes() == (ROOT / "labs" / "zh" / f"{lab_id}.ipynb").read_bytes()
 
 
+def test_list_lang_zh_gives_the_chinese_titles(outside, capsys):
+    assert main(["list", "--lang", "zh", "--json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    assert [entry["lab"] for entry in listing] == sorted(LABS)
+    assert all(entry["title"].startswith("实验") for entry in listing), [entry["title"] for entry in listing]
+
+
 def test_list_works_outside_a_course_folder(outside, capsys):
     assert main(["list", "--json"]) == 0
     listing = json.loads(capsys.readouterr().out)
