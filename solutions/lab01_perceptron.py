@@ -122,7 +122,7 @@ grid_points = np.array([[-3.0, -3.0], [3.0, 3.0], [-1.0, 2.0], [2.0, -1.0]])
 grid_labels = np.array([0, 1, 0, 1])  # z = -2, 4, -6, 9: class 1 exactly where z > 0
 print("z at the four points:", grid_points @ w_example + b_example)
 plots.plot_decision_boundary(lambda x: perceptron(x, w_example, b_example), grid_points, grid_labels)
-plt.title("sigmoid(1 + 3·x1 − 2·x2)")
+plt.title(course.tr("sigmoid(1 + 3·x1 − 2·x2)"))
 plt.show()
 
 # %% [markdown]
@@ -375,9 +375,9 @@ def nand_unit(x):
     return step_perceptron(x, NAND_WEIGHTS)
 
 
-panels = [("hidden unit 1: OR", or_unit, [0, 1, 1, 1]),
-          ("hidden unit 2: NAND", nand_unit, [1, 1, 1, 0]),
-          ("output: AND(OR, NAND) = XOR", xor_gate, xor_table)]
+panels = [(course.tr("hidden unit 1: OR"), or_unit, [0, 1, 1, 1]),
+          (course.tr("hidden unit 2: NAND"), nand_unit, [1, 1, 1, 0]),
+          (course.tr("output: AND(OR, NAND) = XOR"), xor_gate, xor_table)]
 fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
 for ax, (name, unit, truth_table) in zip(axes, panels):
     plots.plot_decision_boundary(unit, binary_inputs, np.array(truth_table), ax=ax, padding=0.75)

@@ -296,9 +296,9 @@ x_train, y_train = x[:600], y[:600]
 x_val, y_val = x[600:], y[600:]
 
 plt.scatter(x_train[:, 0], x_train[:, 1], c=y_train, cmap="RdBu", edgecolors="k")
-plt.title("XOR blobs: class 1 (blue) on opposite corners")
-plt.xlabel("$x_1$")
-plt.ylabel("$x_2$")
+plt.title(course.tr("XOR blobs: class 1 (blue) on opposite corners"))
+plt.xlabel(course.tr("$x_1$"))
+plt.ylabel(course.tr("$x_2$"))
 plt.show()
 
 # %% [markdown]

@@ -63,10 +63,10 @@ nearby = np.linalg.norm(x_train - you, axis=1) < 2
 print(f"{nearby.sum()} past students within distance 2 of [4, 5]; {y_train[nearby].mean():.0%} of them passed")
 
 plt.scatter(x_train[:, 0], x_train[:, 1], c=y_train.ravel(), cmap="RdBu", edgecolors="k")
-plt.scatter(*you[0], marker="*", s=400, c="gold", edgecolors="k", label="you: [4, 5]")
-plt.xlabel("$x_1$: lectures attended")
-plt.ylabel("$x_2$: hours on the final project")
-plt.title("Past students: passed (blue) and failed (red)")
+plt.scatter(*you[0], marker="*", s=400, c="gold", edgecolors="k", label=course.tr("you: [4, 5]"))
+plt.xlabel(course.tr("$x_1$: lectures attended"))
+plt.ylabel(course.tr("$x_2$: hours on the final project"))
+plt.title(course.tr("Past students: passed (blue) and failed (red)"))
 plt.legend()
 plt.show()
 
@@ -236,14 +236,15 @@ print(f"at z = {z_wrong}: p = {p_wrong:.2g}, dL/dz is {p_wrong - 1:.4f} for cros
       f"and {2 * (p_wrong - 1) * p_wrong * (1 - p_wrong):.2g} for squared error")
 
 fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(12, 4))
-ax_loss.plot(z_grid, np.asarray(binary_cross_entropy(ones, p_grid)), label="binary cross-entropy, $-\\log p$")
-ax_loss.plot(z_grid, np.asarray(mean_squared_error(ones, p_grid)), label="squared error, $(1 - p)^2$")
-ax_loss.set(xlabel="logit $z$, with $p = \\sigma(z)$", ylabel="loss", title="loss for a student who passed (y = 1)")
+ax_loss.plot(z_grid, np.asarray(binary_cross_entropy(ones, p_grid)), label=course.tr("binary cross-entropy, $-\\log p$"))
+ax_loss.plot(z_grid, np.asarray(mean_squared_error(ones, p_grid)), label=course.tr("squared error, $(1 - p)^2$"))
+ax_loss.set(xlabel=course.tr("logit $z$, with $p = \\sigma(z)$"), ylabel=course.tr("loss"),
+            title=course.tr("loss for a student who passed (y = 1)"))
 ax_grad.axhline(0, color="0.8", linewidth=0.8)
-ax_grad.plot(z_grid, grad_cross_entropy, label="cross-entropy: $p - 1$")
-ax_grad.plot(z_grid, grad_squared_error, label="squared error: $2(p - 1)\\,p(1 - p)$")
-ax_grad.set(xlabel="logit $z$, with $p = \\sigma(z)$", ylabel="$\\partial L / \\partial z$",
-            title="gradient with respect to the logit (y = 1)")
+ax_grad.plot(z_grid, grad_cross_entropy, label=course.tr("cross-entropy: $p - 1$"))
+ax_grad.plot(z_grid, grad_squared_error, label=course.tr("squared error: $2(p - 1)\\,p(1 - p)$"))
+ax_grad.set(xlabel=course.tr("logit $z$, with $p = \\sigma(z)$"), ylabel=course.tr("$\\partial L / \\partial z$"),
+            title=course.tr("gradient with respect to the logit (y = 1)"))
 ax_loss.legend()
 ax_grad.legend()
 plt.show()
@@ -511,13 +512,15 @@ print(f"after training:  P(pass | [4, 5]) = {float(model(you)[0, 0]):.3f}, "
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
 plots.plot_loss_curves(history, ax=axes[0])
-axes[0].set_title("training loss (binary cross-entropy)")
+axes[0].set_title(course.tr("training loss (binary cross-entropy)"))
 axes[1].plot(np.arange(num_epochs + 1), your_prediction, marker="o")
 axes[1].axhline(0.5, color="k", linestyle="--", linewidth=1)
-axes[1].set(xlabel="epoch", ylabel="P(pass | [4, 5])", ylim=(0, 1), title="your prediction during training")
+axes[1].set(xlabel=course.tr("epoch"), ylabel=course.tr("P(pass | [4, 5])"), ylim=(0, 1),
+            title=course.tr("your prediction during training"))
 plots.plot_decision_boundary(lambda grid: model(grid), x_train, y_train, ax=axes[2])
 axes[2].scatter(*you[0], marker="*", s=400, c="gold", edgecolors="k")
-axes[2].set(xlabel="lectures attended", ylabel="hours on the final project", title="learned P(pass)")
+axes[2].set(xlabel=course.tr("lectures attended"), ylabel=course.tr("hours on the final project"),
+            title=course.tr("learned P(pass)"))
 plt.show()
 
 # %% [markdown]

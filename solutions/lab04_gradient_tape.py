@@ -93,9 +93,10 @@ for h in [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10, 1e-12]:
 steps = np.logspace(-13, -1, 49)
 forward_errors = np.abs((cube(2.0 + steps) - cube(2.0)) / steps - 12)
 central_errors = np.abs((cube(2.0 + steps) - cube(2.0 - steps)) / (2 * steps) - 12)
-ax = plots.plot_error_vs_step(steps, {"forward difference": forward_errors, "central difference": central_errors},
-                              slopes={"forward difference": 1, "central difference": 2})
-ax.set(title="error of the numerical derivative of $x^3$ at $x = 2$", ylabel="|estimate − 12|")
+ax = plots.plot_error_vs_step(steps, {course.tr("forward difference"): forward_errors,
+                                      course.tr("central difference"): central_errors},
+                              slopes={course.tr("forward difference"): 1, course.tr("central difference"): 2})
+ax.set(title=course.tr("error of the numerical derivative of $x^3$ at $x = 2$"), ylabel=course.tr("|estimate − 12|"))
 plt.show()
 
 # %% [markdown]
@@ -327,9 +328,9 @@ grid_1, grid_2 = np.meshgrid(np.linspace(-8, 8, 200), np.linspace(-3, 3, 200))
 ax_path.contour(grid_1, grid_2, grid_1**2 / 20 + grid_2**2, levels=15, cmap="Greys")
 ax_path.plot(path[:, 0], path[:, 1], "o-", color="tab:red", markersize=3)
 ax_path.plot(0, 0, "k+", markersize=12)
-ax_path.set(xlabel="$w_1$", ylabel="$w_2$", title=f"gradient descent, learning rate {learning_rate}")
+ax_path.set(xlabel=course.tr("$w_1$"), ylabel=course.tr("$w_2$"), title=f"gradient descent, learning rate {learning_rate}")
 ax_loss.plot(path_losses, "o-", markersize=3)
-ax_loss.set(yscale="log", xlabel="step", ylabel="loss", title="loss along the path")
+ax_loss.set(yscale="log", xlabel=course.tr("step"), ylabel=course.tr("loss"), title=course.tr("loss along the path"))
 plt.show()
 
 # %% [markdown]
@@ -526,7 +527,7 @@ for label, batch_size, steps, final_loss, per_epoch in rows:
     print(f"{label:15} {batch_size:10d} {steps:11d} {final_loss:10.4f} {per_epoch:8.3f}")
 
 ax = plots.plot_loss_curves(histories)
-ax.set(title="epoch loss for three batch sizes (SGD, learning rate 0.1)", ylabel="binary cross-entropy")
+ax.set(title=course.tr("epoch loss for three batch sizes (SGD, learning rate 0.1)"), ylabel=course.tr("binary cross-entropy"))
 plt.show()
 
 # %% [markdown]
@@ -587,7 +588,7 @@ for ax, (name, feature, learning_rate) in zip(axes, runs):
                                        np.zeros(2), learning_rate=learning_rate, num_steps=40), dtype=np.float64)
     plots.plot_contours_with_path(lambda points, f=feature: line_loss(points[:, :1], points[:, 1:], f),
                                   path, ax=ax, minimum=best)
-    ax.set(xlabel="weight $w$", ylabel="bias $b$", title=f"{name}: learning rate {learning_rate}")
+    ax.set(xlabel=course.tr("weight $w$"), ylabel=course.tr("bias $b$"), title=f"{name}: learning rate {learning_rate}")
     ratio = curvatures[1] / curvatures[0]
     print(f"{name:21} curvatures {curvatures[1]:6.2f} and {curvatures[0]:4.2f} (ratio {ratio:3.0f}),"
           f" largest stable learning rate {2 / curvatures[1]:.4f};  distance to the minimum"
