@@ -248,6 +248,11 @@ class Translator:
             rendered = template.render(message, self)
             if rendered is not None:
                 return rendered
+        head, colon, tail = message.partition(": ")  # "{call}: {a message}" built from two parts
+        if colon and tail:
+            rest = self.translate(tail)
+            if rest != tail:
+                return head + colon + rest
         return message
 
 

@@ -77,6 +77,7 @@ def test_translator_fills_a_template_with_the_rendered_values():
     assert translator.translate("returns a dict like {'W1': ...} for each key") == "对每个键返回形如 {'W1': ...} 的字典"
     assert translator.translate("SoftmaxWithLoss.forward(x, t) with labels") == "带标签的 SoftmaxWithLoss.forward(x, t)"
     assert translator.translate("passed") == "通过"
+    assert translator.translate("build_model(4): passed") == "build_model(4): 通过"  # a prefix and a message
     assert translator.translate("something nobody translated") == "something nobody translated"
 
 
