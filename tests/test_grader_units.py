@@ -704,7 +704,8 @@ def test_feedback_text_without_notes_has_no_notes_section():
 OPTIONS = gradebook.Options(Limits(), Sandbox("none", "test"))
 
 
-def test_cache_key_depends_on_everything_a_result_depends_on():
+def test_cache_key_depends_on_everything_a_result_depends_on(monkeypatch):
+    monkeypatch.delenv("COURSE_LANG", raising=False)
     base = gradebook.cache_key(b"notebook", "inputs", "code", OPTIONS)
     assert base == gradebook.cache_key(b"notebook", "inputs", "code", gradebook.Options(Limits(), Sandbox("none",
                                                                                                    "test")))
@@ -720,6 +721,8 @@ def test_cache_key_depends_on_everything_a_result_depends_on():
                                                                            OPTIONS.sandbox)),
         gradebook.cache_key(b"notebook", "inputs", "code", gradebook.Options(Limits(), Sandbox("bwrap", "test"))),
     ]
+    monkeypatch.setenv("COURSE_LANG", "zh")  # the messages' language
+    variants.append(gradebook.cache_key(b"notebook", "inputs", "code", OPTIONS))
     assert len({base, *variants}) == len(variants) + 1
 
 

@@ -201,10 +201,11 @@ def cache_path(out: Path) -> Path:
 
 def cache_key(content: bytes, inputs_digest: str, code_digest: str, options: Options) -> str:
     """What a cached result depends on: the submission's bytes, the instructor's inputs,
-    the grading code and the grading options (limits and sandbox)."""
+    the grading code, the grading options (limits and sandbox) and a ``COURSE_LANG`` override
+    (the language of the messages)."""
     digest = hashlib.sha256(content)
     digest.update(json.dumps([inputs_digest, code_digest, asdict(options.limits), options.sandbox.kind,
-                              course.__version__]).encode())
+                              course.__version__, os.environ.get("COURSE_LANG", "")]).encode())
     return digest.hexdigest()
 
 
