@@ -25,11 +25,32 @@ def xavier_numpy(fan_in, fan_out=None):
     return np.sqrt(1.0 / fans.mean())  # 2 / (a + b) is 1 / mean(a, b)
 
 
-def test_xavier_passes_numpy_and_tf_versions(capsys):
-    checks.check_xavier_std(xavier_numpy)
-    checks.check_xavier_std(lambda fan_in, fan_out=None: tf.sqrt(2.0 / tf.cast(fan_in + (fan_out or fan_in),
-                                                                              tf.float64)), seed=5)
+def xavier_keyword_only_none(fan_in, fan_out=None):
+    """Correct: the `is None` test written out, integers through float()."""
+    total = float(fan_in) + float(fan_in if fan_out is None else fan_out)
+    return (2.0 / total) ** 0.5
+
+
+@pytest.mark.parametrize("right", [
+    xavier_numpy,
+    xavier_keyword_only_none,
+    lambda fan_in, fan_out=None: tf.sqrt(2.0 / tf.cast(fan_in + (fan_out or fan_in), tf.float64)),
+])
+def test_xavier_passes_correct_versions(right, capsys):
+    checks.check_xavier_std(right)
+    checks.check_xavier_std(right, seed=5)
     assert capsys.readouterr().out.count("✔") == 2
+
+
+def xavier_negative_default(fan_in, fan_out=-1):
+    if fan_out < 0:
+        fan_out = fan_in
+    return math.sqrt(2 / (fan_in + fan_out))
+
+
+def xavier_python_ints_only(fan_in, fan_out=None):
+    fan_out = fan_out if isinstance(fan_out, int) else fan_in
+    return math.sqrt(2 / (fan_in + fan_out))
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -46,10 +67,14 @@ def test_xavier_passes_numpy_and_tf_versions(capsys):
     (lambda fan_in, fan_out=None: [xavier_numpy(fan_in, fan_out)] * 2, "one number"),
     (lambda fan_in, fan_out=None: -xavier_numpy(fan_in, fan_out), "positive number"),
     (lambda fan_in, fan_out=None: 1.01 * xavier_numpy(fan_in, fan_out), "is off"),
+    (xavier_negative_default, "must work without fan_out"),
+    (xavier_python_ints_only, r"xavier_std\(np.int64\(\d+\), np.int64\(\d+\)\) gave .*NumPy ones too"),
+    (lambda fan_in, fan_out=None: stub(), "calls `stub`, which still raises"),
 ])
 def test_xavier_names_the_mistake(wrong, message):
-    with pytest.raises(CheckFailed, match=message):
+    with pytest.raises(CheckFailed, match=message) as caught:
         checks.check_xavier_std(wrong)
+    assert not isinstance(caught.value, NotAttempted)
 
 
 def test_xavier_takes_fan_out_second():
@@ -67,10 +92,21 @@ def test_xavier_stub_is_not_attempted():
 
 # --- he_std ---------------------------------------------------------------------------------
 
-def test_he_passes_numpy_and_tf_versions(capsys):
-    checks.check_he_std(lambda fan_in: np.float32((2 / fan_in) ** 0.5))
-    checks.check_he_std(lambda fan_in: tf.math.rsqrt(tf.constant(fan_in / 2, tf.float64)), seed=3)
+@pytest.mark.parametrize("right", [
+    lambda fan_in: np.float32((2 / fan_in) ** 0.5),
+    lambda fan_in: tf.math.rsqrt(tf.constant(fan_in / 2, tf.float64)),
+    lambda fan_in: float(np.sqrt(np.divide(2, fan_in))),
+])
+def test_he_passes_correct_versions(right, capsys):
+    checks.check_he_std(right)
+    checks.check_he_std(right, seed=3)
     assert capsys.readouterr().out.count("✔") == 2
+
+
+def he_python_ints_only(fan_in):
+    if not isinstance(fan_in, int):
+        raise TypeError("fan_in must be an int")
+    return math.sqrt(2 / fan_in)
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -81,10 +117,13 @@ def test_he_passes_numpy_and_tf_versions(capsys):
     (lambda n: math.sqrt(1 / (2 * n)), "numerator"),
     (lambda n: -math.sqrt(2 / n), "positive number"),
     (lambda n: math.sqrt(2 / (n + 1)), "is off"),
+    (he_python_ints_only, "raised TypeError"),
+    (lambda n: None, "forget the `return`"),
 ])
 def test_he_names_the_mistake(wrong, message):
-    with pytest.raises(CheckFailed, match=message):
+    with pytest.raises(CheckFailed, match=message) as caught:
         checks.check_he_std(wrong)
+    assert not isinstance(caught.value, NotAttempted)
 
 
 def test_he_stub_is_not_attempted():
@@ -147,10 +186,48 @@ class GoodBN(keras.layers.Layer):
         return config
 
 
-def test_batch_norm_passes_a_tf_version(capsys):
-    checks.check_my_batch_norm(GoodBN)
-    checks.check_my_batch_norm(GoodBN, seed=1)
-    checks.check_my_batch_norm(GoodBN, seed=2)
+class OpsBN(keras.layers.Layer):
+    """Correct, unlike the solution and GoodBN: keras.ops.moments with keepdims, initializer objects,
+    `training is True`, the normalisation written as a scale and a shift."""
+
+    def __init__(self, momentum=0.99, epsilon=1e-3, **kwargs):
+        super().__init__(**kwargs)
+        if not (0.0 <= momentum <= 1.0):
+            raise ValueError("momentum")
+        if epsilon <= 0:
+            raise ValueError("epsilon")
+        self.momentum, self.epsilon = float(momentum), float(epsilon)
+
+    def build(self, input_shape):
+        shape = (int(input_shape[-1]),)
+        self.gamma = self.add_weight(shape=shape, initializer=keras.initializers.Ones(), name="gamma")
+        self.beta = self.add_weight(shape=shape, initializer=keras.initializers.Zeros(), name="beta")
+        self.moving_mean = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="moving_mean")
+        self.moving_variance = self.add_weight(shape=shape, initializer="ones", trainable=False,
+                                               name="moving_variance")
+
+    def call(self, inputs, training=None):
+        ops = keras.ops
+        if training is True:
+            mean, variance = ops.moments(inputs, axes=tuple(range(inputs.ndim - 1)), keepdims=True)
+            mean, variance = ops.reshape(mean, (-1,)), ops.reshape(variance, (-1,))
+            p = self.momentum
+            self.moving_mean.assign(p * self.moving_mean + (1 - p) * mean)
+            self.moving_variance.assign(p * self.moving_variance + (1 - p) * variance)
+        else:
+            mean, variance = self.moving_mean, self.moving_variance
+        scale = self.gamma * ops.rsqrt(variance + self.epsilon)
+        return inputs * scale + (self.beta - mean * scale)
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}
+
+
+@pytest.mark.parametrize("layer", [GoodBN, OpsBN])
+def test_batch_norm_passes_correct_versions(layer, capsys):
+    checks.check_my_batch_norm(layer)
+    checks.check_my_batch_norm(layer, seed=1)
+    checks.check_my_batch_norm(layer, seed=2)
     assert capsys.readouterr().out.count("✔") == 3
 
 
@@ -246,6 +323,54 @@ class Reassigned(GoodBN):
         self.moving_variance = self.blend(self.moving_variance, variance)
 
 
+class AssertValidation(GoodBN):
+    def __init__(self, momentum=0.99, epsilon=1e-3, **kwargs):
+        assert 0 <= momentum <= 1 and epsilon > 0, "bad arguments"
+        keras.layers.Layer.__init__(self, **kwargs)
+        self.momentum, self.epsilon = momentum, epsilon
+
+
+class MomentumBelowOne(GoodBN):
+    def __init__(self, momentum=0.99, epsilon=1e-3, **kwargs):
+        if not 0 <= momentum < 1:
+            raise ValueError("momentum must be in [0, 1)")
+        super().__init__(momentum, epsilon, **kwargs)
+
+
+class ZeroEpsilonAccepted(GoodBN):
+    def __init__(self, momentum=0.99, epsilon=1e-3, **kwargs):
+        if not 0 <= momentum <= 1 or epsilon < 0:
+            raise ValueError("bad arguments")
+        keras.layers.Layer.__init__(self, **kwargs)
+        self.momentum, self.epsilon = momentum, epsilon
+
+
+class ImagesOrTables(GoodBN):
+    """The axes for 2-D and 4-D inputs only: a sequence (batch, time, channels) is reduced over all axes."""
+
+    def axes(self, inputs):
+        return [0] if len(inputs.shape) == 2 else [0, 1, 2]
+
+
+def unwritten_normalise(inputs, mean, variance, gamma, beta, epsilon):
+    raise NotImplementedError()
+
+
+class UnwrittenHelper(GoodBN):
+    def normalise(self, inputs, mean, variance):
+        return unwritten_normalise(inputs, mean, variance, self.gamma, self.beta, self.epsilon)
+
+
+class CallStub(GoodBN):
+    def call(self, inputs, training=None):
+        raise NotImplementedError()
+
+
+class BuildStub(GoodBN):
+    def build(self, input_shape):
+        raise NotImplementedError()
+
+
 class NoValidation(GoodBN):
     def __init__(self, momentum=0.99, epsilon=1e-3, **kwargs):
         keras.layers.Layer.__init__(self, **kwargs)
@@ -311,6 +436,13 @@ class Float64Output(GoodBN):
     (WrongArgumentName, "no argument named training"),
     (NumpyFloat32, "failed inside model.fit, where Keras compiles"),
     (Float64Output, "float32"),
+    (AssertValidation, r"MyBatchNorm\(momentum=1.5\) raised AssertionError: raise a ValueError"),
+    (MomentumBelowOne, r"MyBatchNorm\(momentum=1.0\) raised ValueError, but it is allowed"),
+    (ZeroEpsilonAccepted, r"MyBatchNorm\(epsilon=0.0\) was accepted"),
+    (ImagesOrTables, "wrong axes: .*batch and time for sequences"),
+    (UnwrittenHelper, "calls `unwritten_normalise`, which still raises"),
+    (CallStub, "`CallStub.call` still raises NotImplementedError"),
+    (BuildStub, "`BuildStub.build` still raises NotImplementedError"),
 ])
 def test_batch_norm_names_the_mistake(layer, message):
     with pytest.raises(CheckFailed, match=message) as failure:
@@ -339,23 +471,14 @@ def test_batch_norm_wrong_axes_on_images_only():
         checks.check_my_batch_norm(ChannelsOfFirstImage)
 
 
-def test_batch_norm_stubs_are_not_attempted():
+def test_batch_norm_stub_is_not_attempted():
     class InitStub(keras.layers.Layer):
         def __init__(self, momentum=0.99, epsilon=1e-3, **kwargs):
             super().__init__(**kwargs)
             raise NotImplementedError()
 
-    class CallStub(GoodBN):
-        def call(self, inputs, training=None):
-            raise NotImplementedError()
-
-    class BuildStub(GoodBN):
-        def build(self, input_shape):
-            raise NotImplementedError()
-
-    for layer in (InitStub, CallStub, BuildStub):
-        with pytest.raises(NotAttempted, match="MyBatchNorm"):
-            checks.check_my_batch_norm(layer)
+    with pytest.raises(NotAttempted, match="MyBatchNorm"):
+        checks.check_my_batch_norm(InitStub)
 
 
 def test_batch_norm_that_is_not_a_layer():

@@ -13,6 +13,7 @@ formula, inside and outside ``tf.function`` and as an optimizer's learning rate.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import json
 import math
@@ -22,13 +23,13 @@ import numpy as np
 
 from course.checks.core import (
     CheckFailed,
-    attempt,
     expect,
     expect_shape,
     one_line,
     passed,
     to_numpy,
 )
+from course.checks.lab01_perceptron import Student
 
 NUM_STEPS = 5
 
@@ -68,10 +69,26 @@ KERAS_NAMES = {
     "adam_update": "Adam",
 }
 STATE_WORD = {
+    "sgd_update": "number of steps taken",
     "momentum_update": "velocity",
     "adagrad_update": "accumulator of squared gradients",
     "rmsprop_update": "moving average of squared gradients",
     "adam_update": "moments m and v and its step counter",
+}
+# The contract's state: "step" (the number of calls so far) and these lists of one array per parameter.
+STATE_KEYS = {
+    "sgd_update": (),
+    "momentum_update": ("velocity",),
+    "adagrad_update": ("accumulator",),
+    "rmsprop_update": ("velocity",),
+    "adam_update": ("m", "v"),
+}
+STATE_DOC = {
+    "sgd_update": '{"step": number of steps taken}',
+    "momentum_update": '{"step": int, "velocity": list of k arrays}',
+    "adagrad_update": '{"step": int, "accumulator": list of k arrays}',
+    "rmsprop_update": '{"step": int, "velocity": list of k arrays}',
+    "adam_update": '{"step": t, "m": list of k arrays, "v": list of k arrays}',
 }
 
 
@@ -236,27 +253,39 @@ def _keras_label(name: str, hp: dict) -> str:
     return f"keras.optimizers.{KERAS_NAMES[name]}({args})"
 
 
-def _one_call(update, name: str, params: list, grads: list, state, hp: dict):
-    """Call the student's rule once on copies; check the return structure and that inputs survive.
+def _one_call(student, name: str, params: list, grads: list, state, hp: dict, step: int,
+              omit_state: bool = False):
+    """Call the student's rule once on copies; check the return structure, the state it returns
+    and that the inputs survive.
+
+    Args:
+        student: the rule, wrapped in :class:`Student`.
+        step: which call of a run this is (1 for the first), for the messages.
+        omit_state: call without the state argument (its default, None), as a first call may.
 
     Returns:
         (new_params as a list of float64 arrays, new_state).
     """
     given_params = [p.copy() for p in params]
     given_grads = [g.copy() for g in grads]
-    result = attempt(update, given_params, given_grads, state, name=name, **hp)
+    hints = {"required positional argument: 'state'": f"{name} should work without a state on the "
+                                                     "first call: keep state=None in its signature."}
+    if omit_state:
+        result = student(given_params, given_grads, hints=hints, **hp)
+    else:
+        result = student(given_params, given_grads, state, **hp)
+    if (isinstance(result, (tuple, list)) and len(result) == len(params) and len(params) != 2
+            and all(np.shape(r) == p.shape for r, p in zip(result, params))):
+        raise CheckFailed(f"{name} returned only the new params: return a pair (new_params, new_state).")
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise CheckFailed(f"{name} should return a pair (new_params, new_state), got "
                           f"{type(result).__name__}" + (f" of length {len(result)}." if
                                                         isinstance(result, (tuple, list)) else "."))
-    if (isinstance(result, list) and len(params) == 2
-            and all(getattr(r, "shape", None) == p.shape for r, p in zip(result, params))):
-        raise CheckFailed(f"{name} returned only the new params: return a pair (new_params, new_state).")
     new_params, new_state = result
-    if not all(np.array_equal(p, q) for p, q in zip(given_params, params)):
+    if not all(np.array_equal(p, q, equal_nan=True) for p, q in zip(given_params, params)):
         raise CheckFailed(f"{name} changed the params arrays passed in (in place, e.g. p -= ...): "
                           "build new arrays (p - ...) and leave the inputs as they are.")
-    if not all(np.array_equal(g, h) for g, h in zip(given_grads, grads)):
+    if not all(np.array_equal(g, h, equal_nan=True) for g, h in zip(given_grads, grads)):
         raise CheckFailed(f"{name} changed the grads arrays passed in: leave the inputs as they are.")
     if new_params is None:
         raise CheckFailed(f"{name} returned None as new_params: return the list of updated arrays.")
@@ -270,22 +299,64 @@ def _one_call(update, name: str, params: list, grads: list, state, hp: dict):
         array = to_numpy(new, f"{name}: new_params[{i}]")
         expect_shape(array, p.shape, f"{name}: new_params[{i}]")
         arrays.append(array)
-    if name != "sgd_update" and not isinstance(new_state, dict):
-        raise CheckFailed(f"{name} should return its state as a dict (it holds the "
-                          f"{STATE_WORD[name]}), got {type(new_state).__name__}.")
-    if new_state is not None and not isinstance(new_state, dict):
-        raise CheckFailed(f"{name} should return its state as a dict (or None: SGD keeps no memory), "
-                          f"got {type(new_state).__name__}.")
+    if not all(np.all(np.isfinite(a)) for a in arrays):
+        if name == "adam_update" and step == 1:
+            raise CheckFailed("adam_update's first step gives NaN or inf: with t = 0, 1 - beta_1**t is 0, "
+                              "so t should already be 1 on the first call (add 1 to the step counter "
+                              "before computing alpha_t).")
+        raise CheckFailed(f"{name}'s new_params contain NaN or inf after step {step}: look for a division "
+                          "by zero or the square root of a negative number.")
+    _check_state(name, new_state, params)
     return arrays, new_state
 
 
-def _student_path(update, name: str, params0: list, grads_seq: list, hp: dict) -> list:
-    """Parameters after each step of the student's rule, threading its state through."""
-    params, state, path = [p.copy() for p in params0], None, []
-    for grads in grads_seq:
-        params, state = _one_call(update, name, params, grads, state, hp)
+def _check_state(name: str, state, params: list) -> None:
+    """The returned state is the docstring's dict: a "step" entry, and the memory as one array per
+    parameter, shaped like it (how "step" counts is checked once the path is right)."""
+    if not isinstance(state, dict):
+        raise CheckFailed(f"{name} should return its state as a dict (it holds the {STATE_WORD[name]}), "
+                          f"got {type(state).__name__}: return {STATE_DOC[name]}.")
+    if "step" not in state:
+        raise CheckFailed(f'{name}\'s new_state has no "step" entry: return {STATE_DOC[name]}, with '
+                          'state["step"] counting the calls (1 after the first one).')
+    for key in STATE_KEYS[name]:
+        if key not in state:
+            raise CheckFailed(f'{name}\'s new_state has no "{key}" entry: return {STATE_DOC[name]}, '
+                              "as the docstring says.")
+        slot = state[key]
+        if not isinstance(slot, (list, tuple)) or len(slot) != len(params):
+            found = f"{len(slot)} entries" if isinstance(slot, (list, tuple)) else f"a {type(slot).__name__}"
+            raise CheckFailed(f'{name}\'s new_state["{key}"] should be a list with one array per '
+                              f"parameter ({len(params)} here), got {found}.")
+        for i, (entry, p) in enumerate(zip(slot, params)):
+            array = to_numpy(entry, f'{name}: new_state["{key}"][{i}]')
+            expect_shape(array, p.shape, f'{name}: new_state["{key}"][{i}]')
+
+
+def _check_counts(name: str, counts: list) -> None:
+    """state["step"] after call 1, 2, ... of a run is 1, 2, ..."""
+    for step, value in enumerate(counts, start=1):
+        try:
+            number = float(np.asarray(value.numpy() if hasattr(value, "numpy") else value,
+                                      dtype=np.float64).reshape(()))
+        except (TypeError, ValueError):
+            number = None
+        if number != step:
+            raise CheckFailed(f'{name}\'s new_state["step"] is {value!r} after {step} call(s): start '
+                              "from 0 when state is None and add 1 on every call.")
+
+
+def _student_path(student, name: str, params0: list, grads_seq: list, hp: dict,
+                  omit_first_state: bool = False) -> tuple[list, list]:
+    """Parameters after each step of the student's rule, threading its state through, and the
+    state["step"] it returned after each call."""
+    params, state, path, counts = [p.copy() for p in params0], None, [], []
+    for step, grads in enumerate(grads_seq, start=1):
+        params, state = _one_call(student, name, params, grads, state, hp, step,
+                                  omit_state=omit_first_state and step == 1)
         path.append(params)
-    return path
+        counts.append(state["step"])
+    return path, counts
 
 
 def _paths_close(path: list, reference: list, params0: list) -> bool:
@@ -311,7 +382,7 @@ def _first_difference(path: list, reference: list, params0: list) -> str:
     return "the paths differ"
 
 
-def _diagnose(update, name: str, path: list, params0: list, grads_seq: list, hp: dict) -> None:
+def _diagnose(name: str, path: list, params0: list, grads_seq: list, hp: dict) -> None:
     """Raise the message of the mistake the student's path matches, else a generic one."""
     for variant, message in MISTAKES[name].items():
         if _paths_close(path, _reference_path(name, params0, grads_seq, hp, variant), params0):
@@ -330,26 +401,56 @@ def _diagnose(update, name: str, path: list, params0: list, grads_seq: list, hp:
                       f"{_first_difference(path, _keras_path(name, params0, grads_seq, hp), params0)}.")
 
 
+def _check_signature_defaults(update, name: str) -> None:
+    """The hyperparameters keep the answer cell's defaults (Keras's), where the signature shows them."""
+    try:
+        parameters = inspect.signature(update).parameters
+    except (TypeError, ValueError):
+        return
+    defaults = ", ".join(f"{key}={value:g}" for key, value in DEFAULTS[name].items())
+    for key, want in DEFAULTS[name].items():
+        parameter = parameters.get(key)
+        if parameter is None:  # taken through **kwargs: the run with the defaults decides
+            continue
+        if parameter.default is inspect.Parameter.empty:
+            raise CheckFailed(f"{name}'s argument {key} has no default: keep the signature of the answer "
+                              f"cell ({defaults}).")
+        try:
+            same = math.isclose(float(parameter.default), want, rel_tol=1e-9)
+        except (TypeError, ValueError):
+            same = False
+        if not same:
+            raise CheckFailed(f"{name}'s default {key}={parameter.default!r} is not Keras's {want:g}: keep "
+                              f"the defaults of the answer cell ({defaults}).")
+
+
 def _check_update(update, name: str, seed: int) -> None:
     """Shared body of the five update-rule checks."""
     rng = np.random.default_rng(seed)
-    shapes = [(3, 2), (2,)] if seed % 2 == 0 else [(4,), (2, 3), (1,)]
-    params0 = [rng.normal(size=shape) for shape in shapes]
-    grads_seq = [[rng.normal(size=shape) for shape in shapes] for _ in range(NUM_STEPS)]
-    # One call with the default hyperparameters: structure and untouched inputs.
-    _one_call(update, name, params0, grads_seq[0], None, {})
+    shapes = [(3, 2), (2,), ()] if seed % 2 == 0 else [(4,), (2, 3, 2), (1,)]  # any shape, 0-d too
+    params0 = [np.asarray(rng.normal(size=shape)) for shape in shapes]
+    grads_seq = [[np.asarray(rng.normal(size=shape)) for shape in shapes] for _ in range(NUM_STEPS)]
+    student = Student(update, name)
+    # One call with the default hyperparameters: structure, state and untouched inputs.
+    _one_call(student, name, params0, grads_seq[0], None, {}, 1)
     for hp in RUNS[name]:
-        path = _student_path(update, name, params0, grads_seq, hp)
+        path, counts = _student_path(student, name, params0, grads_seq, hp)
         if not _paths_close(path, _keras_path(name, params0, grads_seq, hp), params0):
-            _diagnose(update, name, path, params0, grads_seq, hp)
-    first, _ = _one_call(update, name, params0, grads_seq[0], None, {})
-    if not _paths_close([first], _keras_path(name, params0, grads_seq[:1], {}), params0):
+            _diagnose(name, path, params0, grads_seq, hp)
+        _check_counts(name, counts)
+    # The defaults, over several steps (momentum and the betas only show after the first), without
+    # a state argument on the first call; one parameter's gradients are tiny, so that epsilon shows.
+    _check_signature_defaults(update, name)
+    scales = [1.0, 1e-6, 1e-3][: len(shapes)]
+    small = [[g * scale for g, scale in zip(grads, scales)] for grads in grads_seq]
+    path, _ = _student_path(student, name, params0, small, {}, omit_first_state=True)
+    if not _paths_close(path, _keras_path(name, params0, small, {}), params0):
         defaults = ", ".join(f"{key}={value:g}" for key, value in DEFAULTS[name].items())
         raise CheckFailed(f"{name} with its default arguments does not match {_keras_label(name, {})}: "
                           f"keep the defaults of the answer cell ({defaults}).")
     hp_text = ", ".join(f"{key}={value:g}" for key, value in RUNS[name][-1].items())
-    passed(f"{name} matches keras.optimizers.{KERAS_NAMES[name]} over {NUM_STEPS} steps "
-           f"({hp_text}) and leaves its inputs unchanged")
+    passed(f"{name} matches keras.optimizers.{KERAS_NAMES[name]} over {NUM_STEPS} steps ({hp_text}) and "
+           "with its defaults; state and inputs as documented")
 
 
 def check_sgd_update(sgd_update, seed: int = 0) -> None:
@@ -423,22 +524,34 @@ def _in_graph(schedule):
     return call
 
 
-def _lr_at(schedule, step, what: str) -> float:
-    """Call the schedule on one step and return its value as a float."""
-    value = to_numpy(attempt(schedule, step, name="WarmupThenDecay.__call__", hints=SCHEDULE_HINTS), what)
+def _lr_at(student, schedule, step, what: str) -> float:
+    """Call the schedule on one step and return its value as a float; it must be a scalar, float32
+    when it comes with a dtype (a tensor), as the docstring says."""
+    result = student.run(schedule, step, name="WarmupThenDecay.__call__", hints=SCHEDULE_HINTS)
+    value = to_numpy(result, what)
     expect(value.size == 1, f"{what} should be one number (a scalar), got shape {value.shape}.")
+    expect(value.shape == (), f"{what} has shape {value.shape}: return a scalar of shape (), not a "
+                              "one-element array or list.")
+    dtype = getattr(result, "dtype", None)
+    dtype = getattr(dtype, "name", str(dtype)) if dtype is not None else "float32"
+    expect(dtype == "float32", f"{what} is a {dtype} value: the learning rate should be a float32 tensor "
+                               "(cast the step with tf.cast(step, \"float32\") and compute in float32).")
     return float(value.reshape(()))
 
 
-def _check_values(schedule, peak: float, warmup: int, decay_steps: int, decay: str) -> None:
+def _check_values(student, schedule, peak: float, warmup: int, decay_steps: int, decay: str) -> None:
     """Compare the schedule with its formula step by step, naming the recognisable mistakes."""
     steps = np.arange(warmup + decay_steps + 8)
-    values = np.array([_lr_at(schedule, int(t), f"schedule({t})") for t in steps])
+    values = np.array([_lr_at(student, schedule, int(t), f"schedule({t})") for t in steps])
     want = np.array([_schedule_reference(t, peak, warmup, decay_steps, decay) for t in steps])
 
     def close(a, b):
         return bool(np.allclose(a, b, rtol=1e-5, atol=1e-6 * peak))
 
+    if not np.all(np.isfinite(values)):
+        t = int(np.flatnonzero(~np.isfinite(values))[0])
+        raise CheckFailed(f'with decay="{decay}" the schedule gives {values[t]} at step {t}: look for a '
+                          "division by zero (0 / 0 at step 0?).")
     if not close(values[0], 0.0):
         if close(values[0], peak / warmup):
             raise CheckFailed("the warm-up is one step ahead: lr(step) = peak_learning_rate * step / "
@@ -459,6 +572,10 @@ def _check_values(schedule, peak: float, warmup: int, decay_steps: int, decay: s
     if not close(values[warmup], peak):
         raise CheckFailed(f"at the end of the warm-up (step {warmup}) the learning rate should equal "
                           f"peak_learning_rate = {peak:g}, got {values[warmup]:.6g}.")
+    if not close(values[:warmup], want[:warmup]):
+        t = int(np.argmax(np.abs(values[:warmup] - want[:warmup])))
+        raise CheckFailed(f"during the warm-up lr(step) should be peak_learning_rate * step / warmup_steps, "
+                          f"but lr({t}) is {values[t]:.6g} where {want[t]:.6g} was expected.")
     after = values[warmup:]
     rises = np.flatnonzero(np.diff(after) > 1e-6 * peak)
     if rises.size:
@@ -475,22 +592,48 @@ def _check_values(schedule, peak: float, warmup: int, decay_steps: int, decay: s
                           f"expected: the decay should be {shape}.")
 
 
+def _check_no_warmup(student, peak: float, decay_steps: int) -> None:
+    """warmup_steps=0 (documented: no warm-up): the schedule starts at the peak and decays at once."""
+    for decay in ("cosine", "inverse_sqrt"):
+        schedule = student(peak, 0, decay_steps, decay=decay)
+        for t in (0, 1, decay_steps // 2, decay_steps + 2):
+            value = _lr_at(student, schedule, t, f"WarmupThenDecay(..., warmup_steps=0)({t})")
+            want = _schedule_reference(t, peak, 0, decay_steps, decay)
+            if not math.isfinite(value):
+                raise CheckFailed(f'WarmupThenDecay(..., warmup_steps=0, decay="{decay}") gives {value} at '
+                                  f"step {t}: with no warm-up the schedule starts at the peak; do not divide "
+                                  "by warmup_steps when it is 0.")
+            expect(math.isclose(value, want, rel_tol=1e-5, abs_tol=1e-7 * peak),
+                   f'with warmup_steps=0 (no warm-up) and decay="{decay}", lr({t}) is {value:.6g} where '
+                   f"{want:.6g} was expected: the decay starts at the peak at step 0.")
+
+
 def check_warmup_then_decay(WarmupThenDecay, seed: int = 0) -> None:  # noqa: N803 - contract name
-    """WarmupThenDecay(peak_learning_rate, warmup_steps, decay_steps, decay) is a serialisable
-    Keras learning-rate schedule: linear warm-up from 0, then cosine or inverse-sqrt decay."""
+    """WarmupThenDecay(peak_learning_rate, warmup_steps, decay_steps, decay="cosine") is a
+    serialisable Keras learning-rate schedule: linear warm-up from 0 (none when warmup_steps=0),
+    then cosine or inverse-sqrt decay; a scalar float32 for int and float steps, tensors too."""
     import keras
     import tensorflow as tf
 
     rng = np.random.default_rng(seed)
     peak = float(rng.choice([0.1, 0.05, 0.5]))
     warmup, decay_steps = 6 + seed % 5, 20 + 3 * (seed % 4)
+    student = Student(WarmupThenDecay, "WarmupThenDecay")
 
-    schedule = attempt(WarmupThenDecay, peak, warmup, decay_steps, decay="cosine", name="WarmupThenDecay")
+    schedule = student(peak, warmup, decay_steps, decay="cosine")
     expect(isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule),
            "WarmupThenDecay should subclass keras.optimizers.schedules.LearningRateSchedule.")
-    _check_values(schedule, peak, warmup, decay_steps, "cosine")
-    inverse = attempt(WarmupThenDecay, peak, warmup, decay_steps, decay="inverse_sqrt", name="WarmupThenDecay")
-    _check_values(inverse, peak, warmup, decay_steps, "inverse_sqrt")
+    _check_values(student, schedule, peak, warmup, decay_steps, "cosine")
+    inverse = student(peak, warmup, decay_steps, decay="inverse_sqrt")
+    _check_values(student, inverse, peak, warmup, decay_steps, "inverse_sqrt")
+    default = student(peak, warmup, decay_steps)
+    for t in (warmup + decay_steps // 2, warmup + decay_steps + 2):
+        value, want = _lr_at(student, default, t, f"schedule({t})"), _schedule_reference(
+            t, peak, warmup, decay_steps, "cosine")
+        expect(math.isclose(value, want, rel_tol=1e-5, abs_tol=1e-7 * peak),
+               f"WarmupThenDecay(peak, warmup, decay_steps) without decay= gives lr({t}) = {value:.6g} where "
+               f'the cosine decay gives {want:.6g}: keep the default decay="cosine".')
+    _check_no_warmup(student, peak, decay_steps)
 
     try:
         with contextlib.redirect_stderr(io.StringIO()):
@@ -510,29 +653,30 @@ def check_warmup_then_decay(WarmupThenDecay, seed: int = 0) -> None:  # noqa: N8
     iterations = tf.Variable(probe, dtype=tf.int64, trainable=False)
     in_graph = _in_graph(schedule)
     for step, what in [(tf.constant(probe, tf.int64), "an int64 tensor"),
+                       (tf.constant(probe, tf.int32), "an int32 tensor"),
                        (tf.constant(float(probe), tf.float32), "a float32 tensor"),
                        (iterations, "an int64 tf.Variable")]:
-        value = _lr_at(schedule, step, f"schedule(step) for step given as {what}")
+        value = _lr_at(student, schedule, step, f"schedule(step) for step given as {what}")
         expect(math.isclose(value, want, rel_tol=1e-5),
                f"schedule(step) for step given as {what} gives {value:.6g}, expected {want:.6g}.")
-    graph_value = _lr_at(in_graph, iterations, "schedule(step) inside tf.function")
+    graph_value = _lr_at(student, in_graph, iterations, "schedule(step) inside tf.function")
     expect(math.isclose(graph_value, want, rel_tol=1e-5),
            f"inside tf.function the schedule gives {graph_value:.6g}, expected {want:.6g}.")
 
     # Serialisable: plain config, and from_config rebuilds the same schedule.
     for original, decay in [(schedule, "cosine"), (inverse, "inverse_sqrt")]:
-        config = attempt(original.get_config, name="WarmupThenDecay.get_config")
+        config = student.run(original.get_config, name="WarmupThenDecay.get_config")
         expect(isinstance(config, dict), "get_config should return a dict of the constructor's arguments.")
         try:
             json.dumps(config)
         except (TypeError, ValueError):
             raise CheckFailed("get_config should return plain Python numbers and strings (it must "
                               "be JSON-serialisable): convert tensors with float(...) / int(...).") from None
-        clone = attempt(WarmupThenDecay.from_config, config, name="WarmupThenDecay.from_config",
-                        hints={"": "WarmupThenDecay.from_config(schedule.get_config()) failed: get_config "
-                                   "should return exactly the constructor's arguments by name."})
+        clone = student.run(WarmupThenDecay.from_config, config, name="WarmupThenDecay.from_config",
+                            hints={"": "WarmupThenDecay.from_config(schedule.get_config()) failed: get_config "
+                                       "should return exactly the constructor's arguments by name."})
         for step in (0, warmup // 2, warmup, probe, warmup + decay_steps + 3):
-            expect(math.isclose(_lr_at(clone, step, "the rebuilt schedule"),
+            expect(math.isclose(_lr_at(student, clone, step, "the rebuilt schedule"),
                                 _schedule_reference(step, peak, warmup, decay_steps, decay),
                                 rel_tol=1e-5, abs_tol=1e-9),
                    f'from_config(get_config()) gives a different schedule (decay="{decay}", step {step}): '
@@ -549,13 +693,13 @@ def check_warmup_then_decay(WarmupThenDecay, seed: int = 0) -> None:  # noqa: N8
             config, custom_objects={type(schedule).__name__: type(schedule)})
         return variable.numpy(), rebuilt
 
-    moved, rebuilt = attempt(run_sgd, name="keras.optimizers.SGD(learning_rate=WarmupThenDecay(...))",
-                             hints=SCHEDULE_HINTS)
+    moved, rebuilt = student.run(run_sgd, name="keras.optimizers.SGD(learning_rate=WarmupThenDecay(...))",
+                                 hints=SCHEDULE_HINTS)
     total = sum(_schedule_reference(t, peak, warmup, decay_steps, "cosine") for t in range(warmup + 3))
     expect(bool(np.allclose(moved, -total, rtol=1e-4)),
            f"as the learning_rate of keras.optimizers.SGD the schedule moved a variable by {moved[0]:.6g} "
            f"over {warmup + 3} steps of gradient 1, expected {-total:.6g}.")
     expect(isinstance(rebuilt._learning_rate, keras.optimizers.schedules.LearningRateSchedule),
            "an optimizer using the schedule did not survive get_config / from_config.")
-    passed("WarmupThenDecay rises linearly from 0 to the peak, then decays (cosine and inverse-sqrt), "
-           "takes tensor steps, round-trips through get_config and drives keras.optimizers.SGD")
+    passed("WarmupThenDecay warms up linearly (none with warmup_steps=0), decays (cosine by default, or "
+           "inverse-sqrt), gives float32 scalars, round-trips its config and drives SGD")

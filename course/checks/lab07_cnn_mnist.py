@@ -17,6 +17,10 @@ time; nothing is stored.
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from typing import Iterator
+
 import numpy as np
 
 from course.checks.core import (
@@ -30,7 +34,32 @@ from course.checks.core import (
     require_defined,
     to_numpy,
 )
+from course.checks.lab01_perceptron import Student, library_calls
 
+# Library functions that would do what these answers must do by hand, recognised when they run.
+LIBRARY_CONVOLUTIONS = {
+    "tensorflow.nn.conv2d": "tf.nn.conv2d",
+    "tensorflow.nn.convolution": "tf.nn.convolution",
+    "keras.ops.conv": "keras.ops.conv",
+    "keras.layers.Conv2D.call": "keras.layers.Conv2D",
+    "tensorflow.image.extract_patches": "tf.image.extract_patches",
+    "scipy.signal.correlate": "scipy.signal.correlate",
+    "scipy.signal.convolve": "scipy.signal.convolve",
+    "scipy.signal.correlate2d": "scipy.signal.correlate2d",
+    "scipy.signal.convolve2d": "scipy.signal.convolve2d",
+    "scipy.ndimage.correlate": "scipy.ndimage.correlate",
+}
+LIBRARY_POOLS = {
+    "tensorflow.nn.max_pool2d": "tf.nn.max_pool2d",
+    "tensorflow.nn.max_pool": "tf.nn.max_pool",
+    "tensorflow.nn.pool": "tf.nn.pool",
+    "keras.ops.max_pool": "keras.ops.max_pool",
+    "keras.layers.MaxPooling2D.call": "keras.layers.MaxPooling2D",
+    "scipy.ndimage.maximum_filter": "scipy.ndimage.maximum_filter",
+}
+DEFAULT_HINTS = {"required positional argument": "a call without the optional arguments failed: keep the "
+                                                 "defaults of the answer cell's signature (padding=0, stride=1; "
+                                                 "pool_size=2, stride=2 for max_pool2d)."}
 CNN_ACCURACY_TARGET = 0.97  # held-out accuracy the trained cnn_model must reach
 CONV_RTOL, CONV_ATOL = 1e-4, 1e-6  # float32 arithmetic in student code is fine
 
@@ -97,12 +126,13 @@ SIZE_MISTAKES = {  # message -> the wrong formula, as a function of (H, FH, P, S
 
 
 def check_conv_output_size(conv_output_size, seed: int = 0) -> None:
-    """conv_output_size(H, FH, P, S) = (H + 2P - FH) // S + 1, an int, as tf.nn.conv2d gives."""
+    """conv_output_size(H, FH, P=0, S=1) = (H + 2P - FH) // S + 1, an int, as tf.nn.conv2d gives."""
     cases = _size_cases(seed)
+    student = Student(conv_output_size, "conv_output_size")
     values, first_wrong = [], None
     for size, filter_size, padding, stride in cases:
         call = f"conv_output_size({size}, {filter_size}, {padding}, {stride})"
-        result = attempt(conv_output_size, size, filter_size, padding, stride, name="conv_output_size")
+        result = student(size, filter_size, padding, stride)
         expect(result is not None, f"{call} returned None: did you forget the `return`?")
         value = to_numpy(result, call).reshape(-1)
         expect(value.size == 1, f"{call} should return one number, got {value.size}.")
@@ -114,21 +144,29 @@ def check_conv_output_size(conv_output_size, seed: int = 0) -> None:
         if value != expected and first_wrong is None:
             first_wrong = f"{call} gave {value:g} but TensorFlow gives {expected}"
         values.append(value)
-    if first_wrong is None:
-        passed("conv_output_size gives (H + 2P - FH) // S + 1, the size tf.nn.conv2d produces")
-        return
-    for message, wrong in SIZE_MISTAKES.items():
-        if all(value == wrong(*case) for value, case in zip(values, cases)):
-            raise CheckFailed(f"{first_wrong}: {message}")
-    if all(value == (h + 2 * p - f) / s + 1 for value, (h, f, p, s) in zip(values, cases)):
-        raise CheckFailed(f"{first_wrong}: the last partial window is dropped, so round down with //.")
-    raise CheckFailed(f"{first_wrong}: use (H + 2P - FH) // S + 1.")
+    if first_wrong is not None:
+        for message, wrong in SIZE_MISTAKES.items():
+            if all(value == wrong(*case) for value, case in zip(values, cases)):
+                raise CheckFailed(f"{first_wrong}: {message}")
+        if all(value == (h + 2 * p - f) / s + 1 for value, (h, f, p, s) in zip(values, cases)):
+            raise CheckFailed(f"{first_wrong}: the last partial window is dropped, so round down with //.")
+        raise CheckFailed(f"{first_wrong}: use (H + 2P - FH) // S + 1.")
+    # The defaults padding=0 and stride=1, as the lab's own calls use them.
+    for args, expected in (((28, 5), 24), ((7, 3, 1), 7), ((9, 3), 7)):
+        shown = ", ".join(map(str, args))
+        result = student(*args, hints=DEFAULT_HINTS)
+        expect(result is not None and to_numpy(result, f"conv_output_size({shown})").reshape(-1).tolist() == [expected],
+               f"conv_output_size({shown}) gave {result!r} but TensorFlow gives {expected}: keep the defaults "
+               "of the signature, conv_output_size(input_size, filter_size, padding=0, stride=1).")
+    passed("conv_output_size gives (H + 2P - FH) // S + 1, the size tf.nn.conv2d produces, also with "
+           "its defaults padding=0 and stride=1")
 
 
 # --- convolutions ---------------------------------------------------------------------------
 
 def _conv_cases(seed: int) -> list[dict]:
-    """Convolution cases: shapes, strides, paddings and channel counts, plus SAME/VALID twins."""
+    """Convolution cases: shapes, strides, paddings and channel counts, plus SAME/VALID twins; some
+    called with positional arguments (the signature's order), one in float32 with a single filter."""
     rng = np.random.default_rng(seed)
     n = 2 + seed % 2
     cases = [  # the first case tells the shape mistakes apart; C == K and FH == FW expose swaps
@@ -138,16 +176,65 @@ def _conv_cases(seed: int) -> list[dict]:
         dict(x=(n, 6, 6, 3), w=(3, 3, 3, 2), stride=1, padding=1, tf_padding="SAME"),
         dict(x=(1, 8, 9, 2), w=(3, 3, 2, 3), stride=3, padding=0, tf_padding=None),  # rounds down
         dict(x=(n, 7, 6, 1), w=(5, 5, 1, 2), stride=1, padding=2, tf_padding="SAME"),
+        dict(x=(n, 9, 8, 2), w=(3, 3, 2, 3), stride=2, padding=1, tf_padding=None, positional=True),
+        dict(x=(1, 4, 4, 1), w=(3, 3, 1, 1), stride=1, padding=0, tf_padding="VALID", dtype="float32"),
     ]
     if seed:
         rng.shuffle(cases)
         h, c, k = int(rng.integers(5, 9)), int(rng.integers(1, 4)), int(rng.integers(1, 5))
         cases.append(dict(x=(n, h, h + 1, c), w=(3, 3, c, k), stride=int(rng.integers(1, 3)),
                           padding=int(rng.integers(0, 3)), tf_padding=None))
-    for case in cases:
-        case["x"] = rng.normal(size=case["x"])
-        case["w"] = rng.normal(size=case["w"])
+    for i, case in enumerate(cases):
+        dtype = case.pop("dtype", "float64")
+        case["x"] = rng.normal(size=case["x"]).astype(dtype)
+        case["w"] = rng.normal(size=case["w"]).astype(dtype)
+        case.setdefault("positional", i % 3 == 2)
     return cases
+
+
+@contextlib.contextmanager
+def _code_calls(functions: dict) -> Iterator[list[str]]:
+    """Record which of some Python functions (the student's own, by their code) run in the block.
+
+    Args:
+        functions: ``{label: function}``; entries that are not Python functions are ignored.
+    """
+    codes = {}
+    for label, function in functions.items():
+        code = getattr(function, "__code__", None)
+        if code is not None:
+            codes[code] = label
+    used: list[str] = []
+    previous = sys.getprofile()
+
+    def hook(frame, event, arg):
+        if event == "call" and frame.f_code in codes:
+            used.append(codes[frame.f_code])
+        if previous is not None:
+            previous(frame, event, arg)
+
+    sys.setprofile(hook if codes else previous)
+    try:
+        yield used
+    finally:
+        sys.setprofile(previous)
+
+
+def _own_functions(function, *names: str) -> dict:
+    """The student's other answers that ``function`` can call: its module's functions named ``names``."""
+    namespace = getattr(function, "__globals__", {})
+    return {name: namespace[name] for name in names
+            if callable(namespace.get(name)) and namespace.get(name) is not function}
+
+
+def _call_by_hand(student, name: str, library: dict, *args, **kwargs):
+    """Call the student's function; fail if a library function did the work the lab asks for."""
+    with library_calls(library) as used:
+        result = student(*args, **kwargs)
+    if used:
+        raise CheckFailed(f"{name} uses {used[0]}, which does the work this exercise asks for: compute it "
+                          "yourself with NumPy (slicing, loops, sums or @).")
+    return result
 
 
 def _conv_shape_hint(shape: tuple, case: dict) -> str | None:
@@ -180,42 +267,68 @@ def _conv_shape_hint(shape: tuple, case: dict) -> str | None:
     return None
 
 
-def _check_conv(function, name: str, seed: int) -> None:
-    """Shared body of the two convolution checks: every case against tf.nn.conv2d."""
-    for case in _conv_cases(seed):
-        x, w, s, p = case["x"], case["w"], case["stride"], case["padding"]
-        call = f"{name}(x, w, stride={s}, padding={p}) with x {x.shape}, w {w.shape}"
-        result = to_numpy(attempt(function, x.copy(), w.copy(), stride=s, padding=p, name=name), call)
-        expected = _tf_conv(x, w, s, p)
-        if result.shape != expected.shape:
-            hint = _conv_shape_hint(tuple(result.shape), case)
-            raise CheckFailed(f"{call} has shape {tuple(result.shape)}, expected {expected.shape}"
-                              + (f": {hint}" if hint else "."))
-        if case["tf_padding"]:
-            # the explicit-padding answer must equal TensorFlow's own "SAME"/"VALID"
-            same = _tf_conv(x, w, s, case["tf_padding"])
-            expected = same if same.shape == expected.shape else expected
-        mistakes = {
-            "the filter is flipped: deep-learning 'convolution' (and tf.nn.conv2d) is cross-correlation, "
-            "so slide w as it is, without reversing it.": _tf_conv(x, w[::-1, ::-1], s, p),
-            "edge values are off: pad with zeros (np.pad's default), not by repeating border pixels.":
-                _edge_padded_conv(x, w, s, p),
-        }
-        if w.shape[0] == w.shape[1]:
-            mistakes["the filter's height and width are swapped: w[a, b] weighs row a, column b "
-                     "of the window."] = _tf_conv(x, w.transpose(1, 0, 2, 3), s, p)
-        if w.shape[2] == w.shape[3] and w.shape[2] > 1:
-            mistakes["w's input and output channels are swapped: w has shape (FH, FW, C, K), so "
-                     "w[:, :, c, k] links input channel c to feature map k."] = _tf_conv(
-                x, w.transpose(0, 1, 3, 2), s, p)
-        for message, wrong in mistakes.items():
-            if wrong is not None and wrong.shape == result.shape and not is_close(
-                    result, expected, CONV_RTOL, CONV_ATOL) and is_close(result, wrong, CONV_RTOL, CONV_ATOL):
-                raise CheckFailed(f"{call}: {message}")
-        if x.shape[-1] > 1 and is_close(result, _tf_conv(x[..., :1], w[:, :, :1], s, p), CONV_RTOL, CONV_ATOL):
-            raise CheckFailed(f"{call}: only the first input channel counts: sum the products over "
-                              "every channel c as well as over the window.")
-        expect_close(result, expected, call, rtol=CONV_RTOL, atol=CONV_ATOL)
+def _check_conv(function, name: str, seed: int) -> list[str]:
+    """Shared body of the two convolution checks: every case against tf.nn.conv2d, then the defaults.
+
+    Returns:
+        The labels of the student's other answers (im2col, conv2d_naive) the function called.
+    """
+    student = Student(function, name)
+    with _code_calls(_own_functions(function, "im2col", "conv2d_naive")) as own:
+        for case in _conv_cases(seed):
+            x, w, s, p = case["x"], case["w"], case["stride"], case["padding"]
+            if case["positional"]:
+                call = f"{name}(x, w, {s}, {p}) with x {x.shape}, w {w.shape}"
+                raw = _call_by_hand(student, name, LIBRARY_CONVOLUTIONS, x.copy(), w.copy(), s, p)
+            else:
+                call = f"{name}(x, w, stride={s}, padding={p}) with x {x.shape}, w {w.shape}"
+                raw = _call_by_hand(student, name, LIBRARY_CONVOLUTIONS, x.copy(), w.copy(), stride=s, padding=p)
+            result = to_numpy(raw, call)
+            expected = _tf_conv(x, w, s, p)
+            swapped = _tf_conv(x, w, p, s) if case["positional"] and p >= 1 and p != s else None
+            if (swapped is not None and result.shape == swapped.shape
+                    and is_close(result, swapped, CONV_RTOL, CONV_ATOL)):
+                raise CheckFailed(f"{call} used {s} as the padding and {p} as the stride: keep the order of "
+                                  f"the signature, {name}(x, w, stride=1, padding=0).")
+            if result.shape != expected.shape:
+                hint = _conv_shape_hint(tuple(result.shape), case)
+                raise CheckFailed(f"{call} has shape {tuple(result.shape)}, expected {expected.shape}"
+                                  + (f": {hint}" if hint else "."))
+            if case["tf_padding"]:
+                # the explicit-padding answer must equal TensorFlow's own "SAME"/"VALID"
+                same = _tf_conv(x, w, s, case["tf_padding"])
+                expected = same if same.shape == expected.shape else expected
+            mistakes = {
+                "the filter is flipped: deep-learning 'convolution' (and tf.nn.conv2d) is cross-correlation, "
+                "so slide w as it is, without reversing it.": _tf_conv(x, w[::-1, ::-1], s, p),
+                "edge values are off: pad with zeros (np.pad's default), not by repeating border pixels.":
+                    _edge_padded_conv(x, w, s, p),
+            }
+            if w.shape[0] == w.shape[1]:
+                mistakes["the filter's height and width are swapped: w[a, b] weighs row a, column b "
+                         "of the window."] = _tf_conv(x, w.transpose(1, 0, 2, 3), s, p)
+            if w.shape[2] == w.shape[3] and w.shape[2] > 1:
+                mistakes["w's input and output channels are swapped: w has shape (FH, FW, C, K), so "
+                         "w[:, :, c, k] links input channel c to feature map k."] = _tf_conv(
+                    x, w.transpose(0, 1, 3, 2), s, p)
+            for message, wrong in mistakes.items():
+                if wrong is not None and wrong.shape == result.shape and not is_close(
+                        result, expected, CONV_RTOL, CONV_ATOL) and is_close(result, wrong, CONV_RTOL, CONV_ATOL):
+                    raise CheckFailed(f"{call}: {message}")
+            if x.shape[-1] > 1 and is_close(result, _tf_conv(x[..., :1], w[:, :, :1], s, p), CONV_RTOL, CONV_ATOL):
+                raise CheckFailed(f"{call}: only the first input channel counts: sum the products over "
+                                  "every channel c as well as over the window.")
+            expect_close(result, expected, call, rtol=CONV_RTOL, atol=CONV_ATOL)
+        # The defaults: stride=1, padding=0.
+        case = _conv_cases(seed)[0]
+        call = f"{name}(x, w) with x {case['x'].shape}, w {case['w'].shape}"
+        result = to_numpy(_call_by_hand(student, name, LIBRARY_CONVOLUTIONS, case["x"].copy(), case["w"].copy(),
+                                        hints=DEFAULT_HINTS), call)
+        expected = _tf_conv(case["x"], case["w"], 1, 0)
+        if not is_close(result, expected, CONV_RTOL, CONV_ATOL):
+            raise CheckFailed(f"{call} does not equal tf.nn.conv2d with stride 1 and no padding: keep the "
+                              f"defaults of the signature, {name}(x, w, stride=1, padding=0).")
+    return sorted(set(own))
 
 
 def _edge_padded_conv(x, w, stride, padding):
@@ -227,33 +340,61 @@ def _edge_padded_conv(x, w, stride, padding):
 
 
 def check_conv2d_naive(conv2d_naive, seed: int = 0) -> None:
-    """conv2d_naive(x, w, stride, padding) equals tf.nn.conv2d for several shapes, strides, paddings."""
+    """conv2d_naive(x, w, stride=1, padding=0) equals tf.nn.conv2d for several shapes, strides,
+    paddings and dtypes, computed by hand (no library convolution)."""
     _check_conv(conv2d_naive, "conv2d_naive", seed)
     passed("conv2d_naive matches tf.nn.conv2d for every shape, stride, padding and channel count tried "
-           "(including SAME and VALID)")
+           "(including SAME and VALID, and its defaults)")
 
 
 def check_conv2d_im2col(conv2d_im2col, seed: int = 0) -> None:
-    """conv2d_im2col(x, w, stride, padding) equals tf.nn.conv2d, also on an MNIST-sized batch."""
-    _check_conv(conv2d_im2col, "conv2d_im2col", seed)
+    """conv2d_im2col(x, w, stride=1, padding=0) equals tf.nn.conv2d, also on an MNIST-sized batch,
+    as one matrix product (not the loops of conv2d_naive, nor a library convolution)."""
+    own = _check_conv(conv2d_im2col, "conv2d_im2col", seed)
+    expect("conv2d_naive" not in own, "conv2d_im2col calls conv2d_naive, the loops: build the matrix with "
+                                      "im2col and compute the convolution as one matrix product.")
     rng = np.random.default_rng(seed + 100)
     x, w = rng.random((16, 28, 28, 1)), rng.normal(size=(3, 3, 1, 8))
     call = "conv2d_im2col on a batch of 16 MNIST-sized images"
-    result = attempt(conv2d_im2col, x, w, stride=1, padding=1, name="conv2d_im2col")
+    result = _call_by_hand(Student(conv2d_im2col, "conv2d_im2col"), "conv2d_im2col", LIBRARY_CONVOLUTIONS,
+                           x, w, stride=1, padding=1)
     expect_close(result, _tf_conv(x, w, 1, 1), call, rtol=CONV_RTOL, atol=CONV_ATOL)
+    if "im2col" in _own_functions(conv2d_im2col, "im2col") and "im2col" not in own:
+        passed("conv2d_im2col matches tf.nn.conv2d for every shape, stride, padding and channel count tried, "
+               "but without calling your im2col: the exercise is to build on it")
+        return
     passed("conv2d_im2col matches tf.nn.conv2d for every shape, stride, padding and channel count tried")
 
 
 def check_im2col(im2col, seed: int = 0) -> None:
-    """im2col(x, FH, FW, stride, padding) lays out every receptive field as one row, like
+    """im2col(x, FH, FW, stride=1, padding=0) lays out every receptive field as one row, like
     tf.image.extract_patches: shape (N*OH*OW, FH*FW*C), rows (n, oh, ow), columns (fh, fw, c)."""
-    for case in _conv_cases(seed):
+    student = Student(im2col, "im2col")
+    cases = _conv_cases(seed)
+    first = dict(cases[0], stride=1, padding=0, positional=False, defaults=True)
+    for case in cases + [first]:
         x, s, p = case["x"], case["stride"], case["padding"]
         fh, fw, c, _ = case["w"].shape
-        call = f"im2col(x, {fh}, {fw}, stride={s}, padding={p}) with x {x.shape}"
-        result = to_numpy(attempt(im2col, x.copy(), fh, fw, stride=s, padding=p, name="im2col"), call)
+        if case.get("defaults"):
+            call = f"im2col(x, {fh}, {fw}) with x {x.shape}"
+            raw = _call_by_hand(student, "im2col", LIBRARY_CONVOLUTIONS, x.copy(), fh, fw, hints=DEFAULT_HINTS)
+        elif case["positional"]:
+            call = f"im2col(x, {fh}, {fw}, {s}, {p}) with x {x.shape}"
+            raw = _call_by_hand(student, "im2col", LIBRARY_CONVOLUTIONS, x.copy(), fh, fw, s, p)
+        else:
+            call = f"im2col(x, {fh}, {fw}, stride={s}, padding={p}) with x {x.shape}"
+            raw = _call_by_hand(student, "im2col", LIBRARY_CONVOLUTIONS, x.copy(), fh, fw, stride=s, padding=p)
+        result = to_numpy(raw, call)
         expected = _tf_patches(x, fh, fw, s, p)
         rows, cols = expected.shape
+        if case["positional"] and p >= 1 and p != s:
+            swapped = _tf_patches(x, fh, fw, p, s)
+            if result.shape == swapped.shape and is_close(result, swapped):
+                raise CheckFailed(f"{call} used {s} as the padding and {p} as the stride: keep the order of "
+                                  "the signature, im2col(x, filter_h, filter_w, stride=1, padding=0).")
+        if case.get("defaults") and result.shape != expected.shape:
+            raise CheckFailed(f"{call} has shape {result.shape}, expected {expected.shape}: keep the defaults "
+                              "of the signature, im2col(x, filter_h, filter_w, stride=1, padding=0).")
         if result.shape == (cols, rows) and rows != cols:
             raise CheckFailed(f"{call} has shape {result.shape}: transpose it, one row per receptive "
                               f"field, ({rows}, {cols}) = (N*OH*OW, FH*FW*C).")
@@ -284,8 +425,12 @@ def check_im2col(im2col, seed: int = 0) -> None:
         for message, wrong in mistakes.items():
             if not is_close(result, expected) and is_close(result, wrong):
                 raise CheckFailed(f"{call}: {message}")
+        if case.get("defaults") and not is_close(result, expected):
+            raise CheckFailed(f"{call} does not give the windows of stride 1 without padding: keep the defaults "
+                              "of the signature, im2col(x, filter_h, filter_w, stride=1, padding=0).")
         expect_close(result, expected, call)
-    passed("im2col gives one row per receptive field, in the order of tf.image.extract_patches")
+    passed("im2col gives one row per receptive field, in the order of tf.image.extract_patches "
+           "(its defaults too)")
 
 
 def _rows_hint(num_rows: int, case: dict) -> str | None:
@@ -310,23 +455,43 @@ def _rows_hint(num_rows: int, case: dict) -> str | None:
 # --- pooling --------------------------------------------------------------------------------
 
 def check_max_pool2d(max_pool2d, seed: int = 0) -> None:
-    """max_pool2d(x, pool_size, stride) equals keras.layers.MaxPooling2D (padding "valid")."""
+    """max_pool2d(x, pool_size=2, stride=2) equals keras.layers.MaxPooling2D (padding "valid"),
+    computed by hand."""
     import keras  # noqa: PLC0415
 
     rng = np.random.default_rng(seed)
-    cases = [((2, 6, 8, 3), 2, 2), ((1, 7, 7, 2), 2, 2), ((2, 9, 9, 1), 3, 2), ((1, 6, 6, 2), 3, 3)]
+    student = Student(max_pool2d, "max_pool2d")
+    # (shape, pool_size, stride, how it is called): keywords, positional, or the defaults (2, 2)
+    cases = [((2, 6, 8, 3), 2, 2, "keywords"), ((1, 7, 7, 2), 2, 2, "keywords"), ((2, 9, 9, 1), 3, 2, "positional"),
+             ((1, 6, 6, 2), 3, 3, "keywords"), ((2, 10, 9, 2), 2, 3, "keywords"), ((1, 5, 5, 1), 5, 1, "keywords")]
     if seed:
         h = int(rng.integers(6, 12))
-        cases.append(((2, h, h + 2, int(rng.integers(1, 4))), 2, 1))
-    for shape, pool_size, stride in cases:
+        cases.append(((2, h, h + 2, int(rng.integers(1, 4))), 2, 1, "positional"))
+    cases.append(((2, 7, 9, 2), 2, 2, "defaults"))  # last: the cases above already passed with (2, 2)
+    for shape, pool_size, stride, how in cases:
         x = rng.normal(size=shape).astype(np.float32).astype(np.float64)
         x[0, :pool_size, :pool_size, :] = -np.abs(x[0, :pool_size, :pool_size, :]) - 0.5  # a negative window
-        call = f"max_pool2d(x, pool_size={pool_size}, stride={stride}) with x {shape}"
-        result = to_numpy(attempt(max_pool2d, x.copy(), pool_size=pool_size, stride=stride,
-                                  name="max_pool2d"), call)
+        if how == "defaults":
+            call = f"max_pool2d(x) with x {shape}"
+            raw = _call_by_hand(student, "max_pool2d", LIBRARY_POOLS, x.copy(), hints=DEFAULT_HINTS)
+        elif how == "positional":
+            call = f"max_pool2d(x, {pool_size}, {stride}) with x {shape}"
+            raw = _call_by_hand(student, "max_pool2d", LIBRARY_POOLS, x.copy(), pool_size, stride)
+        else:
+            call = f"max_pool2d(x, pool_size={pool_size}, stride={stride}) with x {shape}"
+            raw = _call_by_hand(student, "max_pool2d", LIBRARY_POOLS, x.copy(), pool_size=pool_size, stride=stride)
+        result = to_numpy(raw, call)
         layer = keras.layers.MaxPooling2D(pool_size=pool_size, strides=stride, padding="valid")
         expected = np.asarray(layer(x.astype(np.float32)), dtype=np.float64)
         n, oh, ow, c = expected.shape
+        if how == "positional" and pool_size != stride:
+            swapped = np.asarray(keras.layers.MaxPooling2D(pool_size=stride, strides=pool_size)(x.astype(np.float32)))
+            if result.shape == swapped.shape and is_close(result, swapped):
+                raise CheckFailed(f"{call} used {pool_size} as the stride and {stride} as the pool size: keep "
+                                  "the order of the signature, max_pool2d(x, pool_size=2, stride=2).")
+        if how == "defaults" and not is_close(result, expected):
+            raise CheckFailed(f"{call} does not give 2 x 2 windows with stride 2: keep the defaults of the "
+                              "signature, max_pool2d(x, pool_size=2, stride=2).")
         if result.shape == (n, oh, ow):
             raise CheckFailed(f"{call} has shape {result.shape}: pool each channel on its own, keeping "
                               "the channel axis (max over the window's rows and columns only).")
@@ -353,7 +518,8 @@ def check_max_pool2d(max_pool2d, seed: int = 0) -> None:
             if not is_close(result, expected) and is_close(result, wrong):
                 raise CheckFailed(f"{call}: {message}")
         expect_close(result, expected, call)
-    passed("max_pool2d matches keras.layers.MaxPooling2D for every size, stride and channel count tried")
+    passed("max_pool2d matches keras.layers.MaxPooling2D for every size, stride and channel count tried "
+           "(its defaults too)")
 
 
 def _windows(x: np.ndarray, pool_size: int, stride: int) -> np.ndarray:
@@ -388,15 +554,17 @@ def _probabilities(output, what: str, num_classes: int, n: int) -> np.ndarray:
 
 
 def check_build_cnn(build_cnn, seed: int = 0) -> None:
-    """build_cnn(input_shape, num_classes) returns a Keras CNN: the right input and output
-    shapes, softmax probabilities, at least one Conv2D, and the same prediction twice at inference."""
+    """build_cnn(input_shape=(28, 28, 1), num_classes=10) returns an uncompiled Keras CNN: the right
+    input and output shapes, softmax probabilities for any batch size, at least one Conv2D, and the
+    same prediction twice at inference."""
     import keras  # noqa: PLC0415
 
     input_shape, num_classes = ((28, 28, 1), 10) if seed == 0 else ((32, 32, 3), 5)
+    student = Student(build_cnn, "build_cnn")
     if seed == 0:
-        model = attempt(build_cnn, name="build_cnn")
+        model = student()
     else:
-        model = attempt(build_cnn, input_shape=input_shape, num_classes=num_classes, name="build_cnn")
+        model = student(input_shape=input_shape, num_classes=num_classes)
     expect(model is not None, "build_cnn returned None: did you forget the `return`?")
     expect(isinstance(model, keras.Model), f"build_cnn should return a keras.Model (e.g. keras.Sequential), "
                                            f"got {type(model).__name__}.")
@@ -412,15 +580,20 @@ def check_build_cnn(build_cnn, seed: int = 0) -> None:
     expect(tuple(model.outputs[0].shape)[1:] == (num_classes,),
            f"the model's output shape is {tuple(model.outputs[0].shape)}, expected (None, {num_classes}): "
            "end with one unit per class.")
+    expect(not getattr(model, "compiled", False) and getattr(model, "optimizer", None) is None,
+           "build_cnn returns a compiled model: return it uncompiled, as the docstring says; the training "
+           "cell compiles it with its own optimizer and loss.")
     rng = np.random.default_rng(seed)
     images = rng.random((6, *input_shape)).astype("float32")
     what = f"the model's output on 6 images of shape {input_shape}"
-    first = _probabilities(attempt(model, images, training=False, name="model"), what, num_classes, 6)
-    again = to_numpy(attempt(model, images, training=False, name="model"), what)
+    first = _probabilities(student.run(model, images, training=False, name="model"), what, num_classes, 6)
+    again = to_numpy(student.run(model, images, training=False, name="model"), what)
     expect(is_close(first, again, rtol=1e-4, atol=1e-5),
            "the model gives different outputs for the same images at inference (training=False): "
            "random layers must only act when training.")
-    passed(f"build_cnn gives a CNN from {input_shape} images to {num_classes} softmax probabilities "
+    _probabilities(student.run(model, images[:1], training=False, name="model"),
+                   f"the model's output on a batch of 1 image of shape {input_shape}", num_classes, 1)
+    passed(f"build_cnn gives an uncompiled CNN from {input_shape} images to {num_classes} softmax probabilities "
            f"({model.count_params():,} parameters)")
 
 
@@ -464,6 +637,9 @@ def check_cnn_model(cnn_model, threshold: float = CNN_ACCURACY_TARGET) -> None:
     require_defined(cnn_model, "build_cnn")
     expect(isinstance(cnn_model, keras.Model),
            f"cnn_model should be the trained keras.Model, got {type(cnn_model).__name__}.")
+    expect(any(isinstance(layer, keras.layers.Conv2D) for layer in _all_layers(cnn_model)),
+           "cnn_model has no keras.layers.Conv2D layer: it should be the CNN that build_cnn returns, trained "
+           "by the training cell.")
     x_test, y_test = held_out_digits()
     output = attempt(cnn_model.predict, x_test, batch_size=256, verbose=0, name="cnn_model.predict")
     probs = _probabilities(output, "cnn_model's output", 10, len(x_test))

@@ -14,7 +14,6 @@ import numpy as np
 
 from course.checks.core import (
     CheckFailed,
-    attempt,
     expect,
     expect_close,
     expect_shape,
@@ -23,6 +22,7 @@ from course.checks.core import (
     passed,
     to_numpy,
 )
+from course.checks.lab01_perceptron import Student
 
 LABELS = ("minimum", "maximum", "saddle", "degenerate")
 
@@ -52,16 +52,22 @@ def _with_eigenvalues(eigenvalues, rng: np.random.Generator) -> np.ndarray:
 
 
 class _Probe:
-    """A scalar TensorFlow function of x (d,) that remembers the dtypes it was called with."""
+    """A scalar TensorFlow function of x (d,) that remembers the dtypes and the points it was
+    called at (None for a symbolic tensor inside tf.function, whose value is unknown)."""
 
     def __init__(self, function):
         self.function = function
         self.dtypes: set = set()
+        self.points: list = []
         self.calls = 0
 
     def __call__(self, x):
         self.calls += 1
         self.dtypes.add(getattr(getattr(x, "dtype", None), "name", str(getattr(x, "dtype", type(x)))))
+        try:
+            self.points.append(np.asarray(x.numpy() if hasattr(x, "numpy") else x, dtype=np.float64).reshape(-1))
+        except (TypeError, ValueError, AttributeError, NotImplementedError):
+            self.points.append(None)
         return self.function(x)
 
 
@@ -94,10 +100,15 @@ def _test_functions(seed: int):
         x = tf.reshape(x, [-1])
         return (1.0 - tf.reduce_prod(x)) ** 2 + 0.1 * tf.reduce_sum(tf.math.softplus(x))
 
+    def single(x):
+        """One variable, x of shape (1,): f = x³ + sin(2x)."""
+        return tf.reduce_sum(x**3 + tf.sin(2.0 * x))
+
     return [
         (f"a quadratic in {d_quad} variables", quadratic, rng.uniform(-2, 2, size=d_quad), a),
         (f"a smooth function of {d_smooth} variables", smooth, rng.uniform(-1.5, 1.5, size=d_smooth), None),
         (f"a network loss in {d_net} weights", network, rng.uniform(-1.2, 1.2, size=d_net), None),
+        ("a function of a single variable (x of shape (1,))", single, rng.uniform(-1.0, 1.0, size=1), None),
     ]
 
 
@@ -137,25 +148,31 @@ HESSIAN_HINTS = {
 
 
 def check_hessian(hessian, seed: int = 0) -> None:
-    """hessian(f, x) is the symmetric (d, d) matrix of second derivatives of f at x."""
+    """hessian(f, x) is the symmetric float64 (d, d) matrix of second derivatives of f at x, for any
+    d >= 1, from nested tapes (f evaluated at x only, never at nearby points)."""
+    student = Student(hessian, "hessian")
     for description, function, x, exact in _test_functions(seed):
         d = x.size
         probe = _Probe(function)
         x_given = x.copy()
-        result = attempt(hessian, probe, x_given, name="hessian", hints=HESSIAN_HINTS)
+        result = student(probe, x_given, hints=HESSIAN_HINTS)
         if result is None:
             raise CheckFailed("hessian returned None: check the `return`, and compute the inner "
                               "gradient inside the outer tape's `with` block (otherwise the outer "
                               "tape records nothing and returns None).")
         expect(np.array_equal(x_given, x), "hessian changed the x you passed in: leave it as it is.")
+        dtype = getattr(result, "dtype", None)
+        dtype = getattr(dtype, "name", str(dtype)) if dtype is not None else None
         result = to_numpy(result, "hessian(f, x)")
-        if probe.calls > 2 * d + 2:
-            raise CheckFailed(f"hessian evaluated f {probe.calls} times for x of shape ({d},), as finite "
-                              "differences do: compute it with two nested tapes, which need f only once.")
         if probe.dtypes - {"float64"}:
             raise CheckFailed(f"hessian called f with a {sorted(probe.dtypes - {'float64'})[0]} "
                               "tensor: keep x in float64 (float32 keeps only about 7 digits, and "
                               "second derivatives lose digits fast).")
+        elsewhere = [point for point in probe.points if point is not None and not np.array_equal(point, x)]
+        if elsewhere or (len(probe.points) > 2 * d + 2 and None in probe.points):
+            raise CheckFailed(f"hessian evaluated f at {len(elsewhere) or probe.calls} points other than x, as "
+                              "finite differences do: compute the exact Hessian with two nested tapes, which "
+                              "need f only at x.")
         gradient, reference = _reference_hessian(function, x)
         if exact is not None:  # the tapes agree with the exact answer, A
             reference = exact
@@ -172,6 +189,9 @@ def check_hessian(hessian, seed: int = 0) -> None:
                               f"reshape it to ({d}, {d}), one row per entry of the gradient.")
         expect_shape(result, (d, d), f"hessian(f, x) for x of shape ({d},)")
         expect(bool(np.all(np.isfinite(result))), "hessian(f, x) contains NaN or inf.")
+        if dtype is not None and dtype != "float64":
+            raise CheckFailed(f"hessian returned {dtype} numbers: return float64, as the docstring says "
+                              "(keep x and every tensor in float64, and do not cast the result).")
         scale = 1.0 + np.max(np.abs(reference))
         asymmetry = np.max(np.abs(result - result.T)) if d > 1 else 0.0
         if asymmetry > 1e-6 * scale:
@@ -190,8 +210,8 @@ def check_hessian(hessian, seed: int = 0) -> None:
                                   "compute it with nested tapes in float64, not with finite differences.")
             expect_close(result, reference, f"hessian(f, x) for {description}",
                          rtol=1e-6, atol=1e-7 * scale)
-    passed("hessian matches the exact second derivatives on three functions (a quadratic, a smooth "
-           "function, a network loss) and is symmetric")
+    passed("hessian matches the exact second derivatives on four functions (a quadratic, a smooth "
+           "function, a network loss, one variable), is symmetric and float64, and needs f only at x")
 
 
 # --- classify_critical_point ------------------------------------------------------------------
@@ -229,12 +249,24 @@ def _classification_cases(seed: int, tol: float = 1e-6):
     for eigenvalues, case_tol, expected in cases:
         eigenvalues = np.asarray(eigenvalues, dtype=np.float64)
         out.append((_with_eigenvalues(eigenvalues, rng), np.sort(eigenvalues), case_tol, expected))
+    # Diagonal, so the eigenvalues are exact: |λ| = tol counts as zero; tol = 0 is allowed.
+    for eigenvalues, case_tol, expected in [
+        ([2.0, 0.5], 0.5, "degenerate"),
+        ([-0.5, -2.0], 0.5, "degenerate"),
+        ([2.0, -0.5], 0.5, "degenerate"),
+        ([1.0, 0.0, 3.0], 0.0, "degenerate"),
+        ([1e-9, 1.0], 0.0, "minimum"),
+        ([-1.0, -1e-9], 0.0, "maximum"),
+    ]:
+        out.append((np.diag(eigenvalues), np.sort(eigenvalues), case_tol, expected))
     return out
 
 
-def _label(eigenvalues: np.ndarray, tol: float) -> str:
-    """The reference rule: both signs -> saddle; all > tol -> minimum; all < -tol -> maximum."""
-    positive, negative = eigenvalues > tol, eigenvalues < -tol
+def _label(eigenvalues: np.ndarray, tol: float, strict: bool = False) -> str:
+    """The reference rule: both signs -> saddle; all > tol -> minimum; all < -tol -> maximum.
+    With ``strict``, the mistake of counting |λ| = tol as non-zero (>= tol, <= -tol)."""
+    positive, negative = (eigenvalues >= tol, eigenvalues <= -tol) if strict else (eigenvalues > tol,
+                                                                                   eigenvalues < -tol)
     if positive.any() and negative.any():
         return "saddle"
     if positive.all():
@@ -249,6 +281,9 @@ def _classification_hint(expected: str, got: str, eigenvalues: np.ndarray, h: np
     """One sentence that names the likely mistake for a wrong label."""
     described = "[" + ", ".join(f"{v:.3g}" for v in eigenvalues) + "]"
     start = f"classify_critical_point called a Hessian with eigenvalues {described} a {got!r}"
+    if np.any(np.abs(eigenvalues) == tol) and got == _label(eigenvalues, tol, strict=True):
+        return (f"{start} for tol={tol:g}: an eigenvalue with |λ| equal to tol counts as zero (|λ| <= tol), "
+                "so compare with > tol and < -tol.")
     if tol_given:
         start += f" for tol={tol:g}"
         if got == _label(eigenvalues, 1e-6) or got == _label(eigenvalues, 0.0):
@@ -292,12 +327,18 @@ CLASSIFY_HINTS = {
 
 
 def check_classify_critical_point(classify_critical_point, seed: int = 0) -> None:
-    """classify_critical_point(H, tol=1e-6) names the kind of critical point from H's eigenvalues."""
+    """classify_critical_point(H, tol=1e-6) names the kind of critical point from H's eigenvalues;
+    |λ| <= tol counts as zero, for any tol >= 0 (given by position or by name)."""
     default_tol = 1e-6
-    for h, eigenvalues, tol, expected in _classification_cases(seed, default_tol):
+    student = Student(classify_critical_point, "classify_critical_point")
+    for index, (h, eigenvalues, tol, expected) in enumerate(_classification_cases(seed, default_tol)):
         given = h.copy()
-        args = (given,) if tol is None else (given, tol)
-        got = attempt(classify_critical_point, *args, name="classify_critical_point", hints=CLASSIFY_HINTS)
+        if tol is None:
+            got = student(given, hints=CLASSIFY_HINTS)
+        elif index % 2:
+            got = student(given, tol=tol, hints=CLASSIFY_HINTS)
+        else:
+            got = student(given, tol, hints=CLASSIFY_HINTS)
         expect(np.array_equal(given, h), "classify_critical_point changed the H you passed in: "
                "leave it as it is.")
         if got is None:
@@ -309,7 +350,7 @@ def check_classify_critical_point(classify_critical_point, seed: int = 0) -> Non
             raise CheckFailed(_classification_hint(expected, got, eigenvalues, h,
                                                    default_tol if tol is None else tol, tol is not None))
     passed("classify_critical_point names minima, maxima, saddles and degenerate points from the "
-           "eigenvalues, with the tolerance at its edges")
+           "eigenvalues, with the tolerance at its edges (|λ| = tol, tol = 0)")
 
 
 # --- escape_direction -------------------------------------------------------------------------
@@ -322,21 +363,30 @@ class _Raised:
         self.error = error
 
 
-def _escape(escape_direction, h: np.ndarray, catch: bool = False):
-    """Call escape_direction(H) on a copy; with catch=True an exception comes back as _Raised."""
+ESCAPE_HINTS = {
+    "positional argument": "escape_direction should accept the tolerance as its second argument: "
+                           "def escape_direction(H, tol=1e-6).",
+    "unexpected keyword argument": "escape_direction should accept the tolerance as its second argument: "
+                                   "def escape_direction(H, tol=1e-6).",
+}
+
+
+def _escape(student, h: np.ndarray, *tol, catch: bool = False, **tol_by_name):
+    """Call escape_direction(H, ...) on a copy; with catch=True an exception comes back as _Raised."""
+    escape_direction = student.obj
 
     def call(matrix):
         try:
-            return escape_direction(matrix)
+            return escape_direction(matrix, *tol, **tol_by_name)
         except (NotImplementedError, CheckFailed):
             raise
         except Exception as error:  # noqa: BLE001
-            if catch:
+            if catch and not any(key in str(error) for key in ESCAPE_HINTS):
                 return _Raised(error)
             raise
 
     given = h.copy()
-    result = attempt(call, given, name="escape_direction")
+    result = student.run(call, given, name="escape_direction", hints=ESCAPE_HINTS)
     expect(np.array_equal(given, h), "escape_direction changed the H you passed in: leave it as it is.")
     return result
 
@@ -349,6 +399,8 @@ def _as_direction(result, d: int) -> np.ndarray:
     if isinstance(result, tuple):
         raise CheckFailed("escape_direction returned a tuple: return only the eigenvector, an array "
                           f"of shape ({d},).")
+    dtype = getattr(result, "dtype", None)
+    dtype = getattr(dtype, "name", str(dtype)) if dtype is not None else None
     v = to_numpy(result, "escape_direction(H)")
     if v.shape == (d, d):
         raise CheckFailed(f"escape_direction returned a ({d}, {d}) matrix, all the eigenvectors: "
@@ -357,9 +409,12 @@ def _as_direction(result, d: int) -> np.ndarray:
         raise CheckFailed("escape_direction returned a single number (an eigenvalue?): return the "
                           f"eigenvector, an array of shape ({d},).")
     if v.shape in [(d, 1), (1, d)]:
-        v = v.reshape(d)
+        raise CheckFailed(f"escape_direction returned shape {v.shape}: return a vector of shape ({d},), "
+                          "e.g. vectors[:, k], not vectors[:, k:k + 1].")
     expect_shape(v, (d,), f"escape_direction(H) for H of shape ({d}, {d})")
     expect(bool(np.all(np.isfinite(v))), "escape_direction(H) contains NaN or inf.")
+    expect(dtype in (None, "float64"), f"escape_direction returned {dtype} numbers: return float64, as the "
+                                       "docstring says (np.linalg.eigh of the float64 H gives float64).")
     return v
 
 
@@ -394,30 +449,60 @@ def _check_direction(v: np.ndarray, h: np.ndarray) -> None:
                           "norm so that it has length 1.")
 
 
+def _expect_none(student, h: np.ndarray, tol_args: tuple, tol_kwargs: dict, tol: float, default: bool) -> None:
+    """escape_direction(H, ...) must return None: no eigenvalue of H is below -tol."""
+    lam = float(np.linalg.eigvalsh(h)[0])
+    result = _escape(student, h, *tol_args, catch=True, **tol_kwargs)
+    if isinstance(result, _Raised):
+        raise CheckFailed(f"escape_direction raised {type(result.error).__name__} for a Hessian with no "
+                          "eigenvalue below -tol: return None in that case, as the docstring says.")
+    if result is None:
+        return
+    if lam == -tol:
+        raise CheckFailed(f"escape_direction returned a vector for a Hessian whose smallest eigenvalue is "
+                          f"exactly -tol = {lam:g}: only an eigenvalue below -tol counts as negative "
+                          "(λ < -tol), so return None.")
+    if lam > tol:
+        raise CheckFailed("escape_direction returned a vector for a Hessian whose eigenvalues are all "
+                          "positive (a minimum): no direction goes down there, so return None.")
+    if not default and lam < -1e-6:
+        raise CheckFailed(f"escape_direction(H, tol={tol:g}) returned a vector for a smallest eigenvalue of "
+                          f"{lam:.3g}, within tol of zero: it seems to ignore its tol argument; compare "
+                          "with the tol it is given.")
+    raise CheckFailed(f"escape_direction returned a vector for a Hessian whose smallest eigenvalue is "
+                      f"{lam:.3g}, within tol={tol:g} of zero: only an eigenvalue below -tol counts as "
+                      "negative, so return None.")
+
+
 def check_escape_direction(escape_direction, seed: int = 0) -> None:
-    """escape_direction(H): unit eigenvector of the most negative eigenvalue, None without one."""
+    """escape_direction(H, tol=1e-6): the float64 unit eigenvector (d,) of the most negative
+    eigenvalue, None when no eigenvalue is below -tol."""
     tf = _tf()
     rng = np.random.default_rng(200 + seed)
     d = 3 + seed % 3
+    student = Student(escape_direction, "escape_direction")
     # two negative eigenvalues of different size, so "the first negative one" is not enough
     eigenvalues = np.concatenate([rng.uniform(0.5, 3.0, size=d - 2), [-0.4, -rng.uniform(1.0, 2.5)]])
     h = _with_eigenvalues(rng.permutation(eigenvalues), rng)
-    v = _as_direction(_escape(escape_direction, h), d)
+    v = _as_direction(_escape(student, h), d)
     _check_direction(v, h)
 
     # all-negative (a maximum): the steepest way down is still the most negative eigenvalue
     h_max = _with_eigenvalues(-rng.uniform(0.5, 3.0, size=d), rng)
-    _check_direction(_as_direction(_escape(escape_direction, h_max), d), h_max)
+    _check_direction(_as_direction(_escape(student, h_max), d), h_max)
 
-    # no negative curvature: a minimum has no escape direction
-    h_min = _with_eigenvalues(rng.uniform(0.5, 3.0, size=d), rng)
-    result = _escape(escape_direction, h_min, catch=True)
-    if isinstance(result, _Raised):
-        raise CheckFailed(f"escape_direction raised {type(result.error).__name__} for a Hessian with no "
-                          "negative eigenvalue: return None in that case, as the docstring says.")
-    if result is not None:
-        raise CheckFailed("escape_direction returned a vector for a Hessian whose eigenvalues are all "
-                          "positive (a minimum): no direction goes down there, so return None.")
+    # no eigenvalue below -tol: a minimum, a zero eigenvalue, one within the default tol of zero,
+    # one within a given tol (by position and by name), one exactly at -tol (diagonal, so exact)
+    positive = rng.uniform(0.5, 3.0, size=d - 1)
+    _expect_none(student, _with_eigenvalues(np.append(positive, 0.7), rng), (), {}, 1e-6, True)
+    _expect_none(student, np.diag(np.append(positive, 0.0)), (), {}, 1e-6, True)
+    _expect_none(student, _with_eigenvalues(np.append(positive, -1e-8), rng), (), {}, 1e-6, True)
+    _expect_none(student, _with_eigenvalues(np.append(positive, -1e-3), rng), (1e-2,), {}, 1e-2, False)
+    _expect_none(student, _with_eigenvalues(np.append(positive, -1e-3), rng), (), {"tol": 1e-2}, 1e-2, False)
+    _expect_none(student, np.diag(np.append(positive, -0.25)), (0.25,), {}, 0.25, False)
+    # just beyond a given tol: the direction again
+    h_tol = _with_eigenvalues(np.append(positive, -0.05), rng)
+    _check_direction(_as_direction(_escape(student, h_tol, tol=1e-2), d), h_tol)
 
     # a function with a saddle at c: a small step along ±v from c lowers it
     centre = rng.uniform(-1.0, 1.0, size=d)
@@ -429,7 +514,7 @@ def check_escape_direction(escape_direction, seed: int = 0) -> None:
                 + 0.1 * tf.reduce_sum(shifted**3) + 2.0)
 
     _, h_f = _reference_hessian(f, centre)
-    v = _as_direction(_escape(escape_direction, h_f), d)
+    v = _as_direction(_escape(student, h_f), d)
     _check_direction(v, h_f)
     u = v / np.linalg.norm(v)
     step = 1e-2
@@ -437,5 +522,6 @@ def check_escape_direction(escape_direction, seed: int = 0) -> None:
     moved = [float(f(tf.constant(centre + sign * step * u))) for sign in (1.0, -1.0)]
     expect(max(moved) < at_saddle, "a small step along escape_direction(H) did not lower f: return the "
            "eigenvector of the most negative eigenvalue.")
-    passed(f"escape_direction gives a unit eigenvector of the most negative eigenvalue, None at a minimum, "
-           f"and a step of {step:g} along it lowers f from {at_saddle:.6f} to {max(moved):.6f}")
+    passed(f"escape_direction gives a unit eigenvector of the most negative eigenvalue, None when no "
+           f"eigenvalue is below -tol, and a step of {step:g} along it lowers f from {at_saddle:.6f} to "
+           f"{max(moved):.6f}")

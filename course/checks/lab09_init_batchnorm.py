@@ -15,14 +15,16 @@ it is the fish book's 1 / sqrt(fan_in), i.e. fan_out is taken equal to fan_in.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import io
 import math
+import warnings
 
 import numpy as np
 
 from course.checks.core import (
     CheckFailed,
-    attempt,
     expect,
     expect_close,
     expect_shape,
@@ -30,6 +32,7 @@ from course.checks.core import (
     passed,
     to_numpy,
 )
+from course.checks.lab01_perceptron import Student
 
 # --- the two standard deviations -------------------------------------------------------------
 
@@ -58,11 +61,11 @@ def keras_target_std(initializer, fan_in: int, fan_out: int) -> float:
     return math.sqrt(initializer.scale / fan)
 
 
-def _std_value(function, args: tuple, name: str, hints: dict | None = None, **kwargs) -> float:
+def _std_value(student, args: tuple, name: str, hints: dict | None = None, **kwargs) -> float:
     """Call xavier_std/he_std and return one positive float."""
     shown = ", ".join([str(a) for a in args] + [f"{k}={v}" for k, v in kwargs.items()])
     what = f"{name}({shown})"
-    value = to_numpy(attempt(function, *args, name=name, hints=hints, **kwargs), what)
+    value = to_numpy(student(*args, hints=hints, **kwargs), what)
     expect(value.size == 1, f"{what} should return one number, got an array of shape {value.shape}.")
     value = float(value.reshape(()))
     expect(math.isfinite(value) and value > 0, f"{what} returned {value!r}: a standard deviation is a "
@@ -94,8 +97,9 @@ def check_xavier_std(xavier_std, seed: int = 0) -> None:
 
     glorot = keras.initializers.GlorotNormal()
     rng = np.random.default_rng(seed + 100)
+    student = Student(xavier_std, "xavier_std")
     for n in (int(rng.integers(20, 1000)), 100):
-        value = _std_value(xavier_std, (n,), "xavier_std", XAVIER_HINTS)
+        value = _std_value(student, (n,), "xavier_std", XAVIER_HINTS)
         expected = keras_target_std(glorot, n, n)
         _diagnose(value, expected, {
             f"xavier_std({n}) gave sqrt(2/{n}), which is He's value (or fan_out=None counted as 0): with "
@@ -108,8 +112,8 @@ def check_xavier_std(xavier_std, seed: int = 0) -> None:
         }, f"xavier_std({n}) vs 1/sqrt({n})")
 
     for fan_in, fan_out in _fan_pairs(seed):
-        value = _std_value(xavier_std, (fan_in,), "xavier_std", XAVIER_HINTS, fan_out=fan_out)
-        positional = _std_value(xavier_std, (fan_in, fan_out), "xavier_std", XAVIER_HINTS)
+        value = _std_value(student, (fan_in,), "xavier_std", XAVIER_HINTS, fan_out=fan_out)
+        positional = _std_value(student, (fan_in, fan_out), "xavier_std", XAVIER_HINTS)
         expect(math.isclose(value, positional, rel_tol=1e-6),
                f"xavier_std({fan_in}, {fan_out}) and xavier_std({fan_in}, fan_out={fan_out}) differ: "
                "take fan_out as the second argument.")
@@ -129,6 +133,15 @@ def check_xavier_std(xavier_std, seed: int = 0) -> None:
             f"{call} gave sqrt(6/(fan_in + fan_out)), the limit of glorot_uniform's uniform distribution: "
             "the standard deviation is sqrt(2/(fan_in + fan_out)).": math.sqrt(6 / total),
         }, f"{call} vs keras.initializers.GlorotNormal's target std")
+    # fan_out=None given explicitly, and NumPy integers (fans read off an array's shape)
+    n = int(rng.integers(20, 1000))
+    for args, kwargs, what in (((n,), {"fan_out": None}, f"xavier_std({n}, fan_out=None)"),
+                               ((np.int64(n), np.int64(2 * n)), {}, f"xavier_std(np.int64({n}), np.int64({2 * n}))")):
+        value = _std_value(student, args, "xavier_std", XAVIER_HINTS, **kwargs)
+        want = math.sqrt(1 / n) if kwargs else math.sqrt(2 / (3 * n))
+        expect(math.isclose(value, want, rel_tol=1e-5),
+               f"{what} gave {value:.6g}, expected {want:.6g}: treat fan_out=None as fan_out = fan_in, and accept "
+               "any integer fans (NumPy ones too).")
     passed("xavier_std(n) = 1/sqrt(n) and xavier_std(fan_in, fan_out) matches the std that "
            "keras.initializers.GlorotNormal aims for")
 
@@ -139,9 +152,10 @@ def check_he_std(he_std, seed: int = 0) -> None:
 
     he = keras.initializers.HeNormal()
     rng = np.random.default_rng(seed + 200)
+    student = Student(he_std, "he_std")
     for n in (int(rng.integers(10, 100)), int(rng.integers(100, 2000)), np.int64(100)):
         n_int = int(n)
-        value = _std_value(he_std, (n,), "he_std")
+        value = _std_value(student, (n,), "he_std")
         expected = keras_target_std(he, n_int, n_int)
         _diagnose(value, expected, {
             f"he_std({n_int}) gave 1/sqrt({n_int}), the Xavier value: ReLU zeroes about half of its inputs, "
@@ -200,8 +214,8 @@ SHAPE_MESSAGE = ("MyBatchNorm's shapes did not fit together (for example in the 
 SHAPE_HINTS = {text: SHAPE_MESSAGE for text in ("Incompatible shapes", "must match", "Shape mismatch",
                                                 "incompatible", "not compatible")}
 AXES_MESSAGE = ("MyBatchNorm normalised over the wrong axes: compute one mean and one variance per feature "
-                "(the last axis), over every other axis: the batch axis for 2-D inputs, batch, height and "
-                "width for images.")
+                "(the last axis), over every other axis: the batch axis for 2-D inputs, batch and time for "
+                "sequences, batch, height and width for images.")
 
 
 def _output_mistakes(x, state, epsilon, training, momentum=0.0) -> list[tuple[str, np.ndarray]]:
@@ -288,13 +302,13 @@ def _set_state(layer, state: dict[str, np.ndarray]) -> None:
         getattr(layer, name).assign(state[name].astype("float32"))
 
 
-def _build_student(MyBatchNorm, momentum, epsilon, shape) -> object:  # noqa: N803 - contract name
+def _build_student(student, momentum, epsilon, shape) -> object:
     """Make and build the student's layer and check its four weights."""
     import keras
 
-    layer = attempt(MyBatchNorm, momentum=momentum, epsilon=epsilon, name="MyBatchNorm")
+    layer = student(momentum=momentum, epsilon=epsilon)
     expect(isinstance(layer, keras.layers.Layer), "MyBatchNorm should subclass keras.layers.Layer.")
-    attempt(layer.build, (None, *shape[1:]), name="MyBatchNorm.build")
+    student.run(layer.build, (None, *shape[1:]), name="MyBatchNorm.build")
     channels = shape[-1]
     missing = [name for name in WEIGHT_NAMES if not _is_weight(layer, getattr(layer, name, None))]
     expect(not missing, f"after build MyBatchNorm has no weight self.{missing[0] if missing else ''}: create "
@@ -330,9 +344,9 @@ def _keras_layer(momentum, epsilon, shape, state):
     return reference
 
 
-def _call(layer, x, what, hints=None, **kwargs) -> np.ndarray:
+def _call(student, layer, x, what, hints=None, **kwargs) -> np.ndarray:
     """Call the student's layer and check the output's shape and dtype."""
-    result = attempt(layer, x, name="MyBatchNorm.call", hints=hints, **kwargs)
+    result = student.run(layer, x, name="MyBatchNorm.call", hints=hints, **kwargs)
     dtype = getattr(result, "dtype", "")
     dtype = str(getattr(dtype, "name", dtype))
     array = to_numpy(result, what)
@@ -364,10 +378,10 @@ def _random_batch(rng, shape, offsets, scales) -> np.ndarray:
     return (rng.normal(size=shape) * scales + offsets).astype("float32")
 
 
-def _check_layer_on(MyBatchNorm, momentum, epsilon, shape, rng, hints=None) -> None:  # noqa: N803
-    """Inference and three training steps next to keras.layers.BatchNormalization."""
+def _check_layer_on(student, momentum, epsilon, shape, rng, hints=None, steps: int = 3) -> None:
+    """Inference and a few training steps next to keras.layers.BatchNormalization."""
     channels = shape[-1]
-    layer = _build_student(MyBatchNorm, momentum, epsilon, shape)
+    layer = _build_student(student, momentum, epsilon, shape)
     state = _random_state(rng, channels)
     _set_state(layer, state)
     state = _state(layer)  # as float32 values
@@ -380,7 +394,7 @@ def _check_layer_on(MyBatchNorm, momentum, epsilon, shape, rng, hints=None) -> N
     expected = np.asarray(reference(x, training=False), dtype=np.float64)
     for flag, kwargs in (("training=False", {"training": False}), ("training=None (a plain call)", {})):
         what = f"MyBatchNorm(inputs, {flag}) on {dims}"
-        result = _call(layer, x, what, hints, **kwargs)
+        result = _call(student, layer, x, what, hints, **kwargs)
         if not kwargs and not is_close(result, expected, rtol=1e-4, atol=1e-4):
             batch_output = _normalise(x, *_moments(x, _feature_axes(x.ndim)), state["gamma"], state["beta"], epsilon)
             expect(not is_close(result, batch_output, rtol=1e-4, atol=1e-4),
@@ -392,13 +406,13 @@ def _check_layer_on(MyBatchNorm, momentum, epsilon, shape, rng, hints=None) -> N
                f"a call with {flag} changed the layer's weights: at inference only read the moving "
                "averages; update them only when training is True.")
 
-    for step in range(3):
+    for step in range(steps):
         x = _random_batch(rng, shape, offsets, scales)
         before = _state(layer)
         expected = np.asarray(reference(x, training=True), dtype=np.float64)
         what = f"MyBatchNorm(inputs, training=True) on {dims}"
-        _compare_output(_call(layer, x, what, hints, training=True), expected, x, before, epsilon, True, what,
-                        momentum)
+        _compare_output(_call(student, layer, x, what, hints, training=True), expected, x, before, epsilon, True,
+                        what, momentum)
         replaced = [name for name in WEIGHT_NAMES if not _is_weight(layer, getattr(layer, name))]
         expect(not replaced, f"a call with training=True replaced self.{replaced[0] if replaced else ''} "
                              "by a tensor: update the weight in place with "
@@ -419,24 +433,27 @@ def _check_layer_on(MyBatchNorm, momentum, epsilon, shape, rng, hints=None) -> N
                              rtol=1e-4, atol=1e-5)
 
 
+FIT_EPOCHS = 2
 FIT_HINT = ("MyBatchNorm failed inside model.fit, where Keras compiles the training step into a graph: "
             "compute with keras.ops (not NumPy) and update the moving averages with .assign(...).")
 
 
-def _fit_and_predict(factory, momentum, epsilon, x, x_new, name):
+def _fit_and_predict(student, factory, momentum, epsilon, x, x_new, name):
     """Fit a one-layer model with a learning rate of 0 and predict; returns losses, predictions, moving stats."""
     import keras
 
     def run():
         try:
             return fit_and_predict()
-        except NotImplementedError:  # what TensorFlow raises when NumPy meets a graph tensor
+        except NotImplementedError as error:  # what TensorFlow raises when NumPy meets a graph tensor
+            if not str(error):
+                raise
             raise CheckFailed(FIT_HINT) from None
 
     def fit_and_predict():
         model = keras.Sequential([keras.Input(shape=x.shape[1:]), factory(momentum=momentum, epsilon=epsilon)])
         model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="mse")
-        history = model.fit(x, np.zeros_like(x), epochs=2, batch_size=len(x) // 2, shuffle=False, verbose=0)
+        history = model.fit(x, np.zeros_like(x), epochs=FIT_EPOCHS, batch_size=len(x) // 2, shuffle=False, verbose=0)
         predictions = model.predict(x_new, batch_size=len(x_new), verbose=0)
         layer = model.layers[-1]
         return (np.asarray(history.history["loss"], dtype=np.float64), np.asarray(predictions, dtype=np.float64),
@@ -445,21 +462,35 @@ def _fit_and_predict(factory, momentum, epsilon, x, x_new, name):
 
     hints = {text: FIT_HINT for text in ("Cannot convert a symbolic", "numpy() is only available", "__array__",
                           "has no attribute 'assign'", "EagerTensor")}
-    return attempt(run, name=name, hints=hints)
+    return student.run(run, name=name, hints=hints)
 
 
-def _check_in_fit(MyBatchNorm, momentum, epsilon, rng) -> None:  # noqa: N803 - contract name
+def _keras_fit_reference(momentum, epsilon, x, x_new):
+    """What the same fit gives with keras.layers.BatchNormalization, step by step without fit: the
+    same batches in the same order (halves, no shuffling), training=True, then a prediction."""
+    reference = _keras_layer(momentum, epsilon, x.shape, {"gamma": np.ones(x.shape[-1]), "beta": np.zeros(x.shape[-1]),
+                                                          "moving_mean": np.zeros(x.shape[-1]),
+                                                          "moving_variance": np.ones(x.shape[-1])})
+    half = len(x) // 2
+    losses = []
+    for _ in range(FIT_EPOCHS):
+        batch_losses = [np.mean(np.asarray(reference(x[start:start + half], training=True), dtype=np.float64) ** 2)
+                        for start in range(0, len(x), half)]
+        losses.append(np.mean(batch_losses))
+    predictions = np.asarray(reference(x_new, training=False), dtype=np.float64)
+    state = _state(reference)
+    return np.array(losses), predictions, state["moving_mean"], state["moving_variance"]
+
+
+def _check_in_fit(student, momentum, epsilon, rng) -> None:
     """Inside fit: training=True (batch statistics, moving averages updated); predict: moving averages."""
-    import keras
-
     channels = 4
     offsets, scales = rng.uniform(-3.0, 3.0, channels), rng.uniform(0.3, 3.0, channels)
     x = _random_batch(rng, (32, channels), offsets, scales)
     x_new = _random_batch(rng, (10, channels), offsets, scales)
     losses, predictions, moving_mean, moving_variance = _fit_and_predict(
-        MyBatchNorm, momentum, epsilon, x, x_new, "MyBatchNorm inside model.fit")
-    want_losses, want_predictions, want_mean, want_variance = _fit_and_predict(
-        keras.layers.BatchNormalization, momentum, epsilon, x, x_new, "keras.layers.BatchNormalization")
+        student, student.obj, momentum, epsilon, x, x_new, "MyBatchNorm inside model.fit")
+    want_losses, want_predictions, want_mean, want_variance = _keras_fit_reference(momentum, epsilon, x, x_new)
     expect(not np.allclose(moving_mean, 0.0),
            "inside model.fit the moving averages never changed: Keras passes training=True to "
            "call(self, inputs, training=None) during fit; update them with .assign(...) when training is true.")
@@ -478,30 +509,55 @@ def _check_in_fit(MyBatchNorm, momentum, epsilon, rng) -> None:  # noqa: N803 - 
                      "keras.layers.BatchNormalization", rtol=1e-4, atol=1e-4)
 
 
+def _quietly(function, *args, **kwargs):
+    """Call student code directly (to see which exception it raises), warnings and stderr muted."""
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        return function(*args, **kwargs)
+
+
+def _check_arguments(MyBatchNorm) -> None:  # noqa: N803 - contract name
+    """ValueError unless 0 <= momentum <= 1 and epsilon > 0; both ends of momentum's range are allowed."""
+    rule = "0 <= momentum <= 1 and epsilon > 0"
+    for bad in ({"momentum": 1.5}, {"momentum": -0.1}, {"epsilon": -1e-3}, {"epsilon": 0.0}):
+        shown = ", ".join(f"{k}={v}" for k, v in bad.items())
+        try:
+            _quietly(MyBatchNorm, **bad)
+        except ValueError:
+            continue
+        except Exception as error:  # noqa: BLE001 - any other exception is feedback
+            raise CheckFailed(f"MyBatchNorm({shown}) raised {type(error).__name__}: raise a ValueError in "
+                              f"__init__ unless {rule}.") from None
+        raise CheckFailed(f"MyBatchNorm({shown}) was accepted: raise a ValueError in __init__ unless {rule}.")
+    for edge in ({"momentum": 0.0}, {"momentum": 1.0}, {"epsilon": 1e-12}):
+        shown = ", ".join(f"{k}={v}" for k, v in edge.items())
+        try:
+            _quietly(MyBatchNorm, **edge)
+        except ValueError:
+            raise CheckFailed(f"MyBatchNorm({shown}) raised ValueError, but it is allowed: accept every "
+                              f"value with {rule} (both ends of [0, 1] for momentum).") from None
+        except Exception:  # noqa: BLE001 - reported by the calls that follow
+            pass
+
+
 def check_my_batch_norm(MyBatchNorm, seed: int = 0) -> None:  # noqa: N803 - contract name
-    """MyBatchNorm behaves like keras.layers.BatchNormalization (axis=-1) in both phases."""
+    """MyBatchNorm behaves like keras.layers.BatchNormalization (axis=-1) in both phases, on inputs of
+    rank 2, 3 and 4, and validates momentum (0 to 1 included) and epsilon (> 0)."""
     import keras
 
     momentum, epsilon = BN_SETTINGS[seed % len(BN_SETTINGS)]
     rng = np.random.default_rng(seed)
+    student = Student(MyBatchNorm, "MyBatchNorm")
 
-    for bad in ({"momentum": 1.5}, {"momentum": -0.1}, {"epsilon": -1e-3}):
-        try:
-            attempt(MyBatchNorm, name="MyBatchNorm", **bad)
-        except CheckFailed:
-            continue
-        shown = ", ".join(f"{k}={v}" for k, v in bad.items())
-        raise CheckFailed(f"MyBatchNorm({shown}) was accepted: raise a ValueError in __init__ unless "
-                          "0 <= momentum <= 1 and epsilon > 0.")
-
-    default = attempt(MyBatchNorm, name="MyBatchNorm")
+    default = student()
     expect(isinstance(default, keras.layers.Layer), "MyBatchNorm should subclass keras.layers.Layer.")
+    _check_arguments(MyBatchNorm)
     try:
         parameters = inspect.signature(MyBatchNorm.call).parameters
     except (TypeError, ValueError):
         parameters = {"training": None}
     expect("training" in parameters, f"MyBatchNorm.call has no argument named training: {ARGUMENT_HINT}")
-    config = attempt(default.get_config, name="MyBatchNorm.get_config")
+    config = student.run(default.get_config, name="MyBatchNorm.get_config")
     expect(isinstance(config, dict) and "momentum" in config and "epsilon" in config,
            "get_config should return super().get_config() plus momentum and epsilon, so that "
            "MyBatchNorm.from_config(layer.get_config()) rebuilds the same layer.")
@@ -512,22 +568,22 @@ def check_my_batch_norm(MyBatchNorm, seed: int = 0) -> None:  # noqa: N803 - con
            f"momentum={keras_default.momentum} and epsilon={keras_default.epsilon}.")
 
     rows = (8, 6, 10)[seed % 3]
-    _check_layer_on(MyBatchNorm, momentum, epsilon, (rows, 5 + seed % 2), rng, hints=SHAPE_HINTS)
-    _check_layer_on(MyBatchNorm, momentum, epsilon, (4, 3, 3 + seed % 2, 2 + seed % 2), rng, hints=SHAPE_HINTS)
+    _check_layer_on(student, momentum, epsilon, (rows, 5 + seed % 2), rng, hints=SHAPE_HINTS)
+    _check_layer_on(student, momentum, epsilon, (4, 3, 3 + seed % 2, 2 + seed % 2), rng, hints=SHAPE_HINTS)
+    _check_layer_on(student, momentum, epsilon, (3, 4 + seed % 2, 3), rng, hints=SHAPE_HINTS, steps=2)  # sequences
 
-    layer = _build_student(MyBatchNorm, momentum, epsilon, (rows, 3))
-    config = attempt(layer.get_config, name="MyBatchNorm.get_config")
+    layer = _build_student(student, momentum, epsilon, (rows, 3))
+    config = student.run(layer.get_config, name="MyBatchNorm.get_config")
     expect(math.isclose(float(config.get("momentum", -1)), momentum)
            and math.isclose(float(config.get("epsilon", -1)), epsilon),
            f"get_config of MyBatchNorm(momentum={momentum}, epsilon={epsilon}) gave momentum="
            f"{config.get('momentum')!r}, epsilon={config.get('epsilon')!r}: return the values given to __init__.")
-    clone = attempt(MyBatchNorm.from_config, config, name="MyBatchNorm.from_config")
-    clone_config = attempt(clone.get_config, name="MyBatchNorm.get_config")
+    clone = student.run(MyBatchNorm.from_config, config, name="MyBatchNorm.from_config")
+    clone_config = student.run(clone.get_config, name="MyBatchNorm.get_config")
     expect(math.isclose(float(clone_config.get("momentum", -1)), momentum)
            and math.isclose(float(clone_config.get("epsilon", -1)), epsilon),
            "MyBatchNorm.from_config(layer.get_config()) did not rebuild the same momentum and epsilon.")
 
-    _check_in_fit(MyBatchNorm, momentum, epsilon, rng)
+    _check_in_fit(student, momentum, epsilon, rng)
     passed(f"MyBatchNorm(momentum={momentum}, epsilon={epsilon}) matches keras.layers.BatchNormalization on "
-           "2-D and 4-D inputs in both phases, inside fit and predict, and round-trips its config")
-
+           "2-D, 3-D and 4-D inputs in both phases, inside fit and predict, and round-trips its config")
