@@ -3,218 +3,26 @@
 Every check recomputes the expected result from the student's own object
 (e.g. ``sigmoid(x @ W + b)`` from the layer's own weights) and names the
 likely mistake when it recognises one.
-
-The first section holds three helpers that the checks of labs 01-04 share (they
-would belong in :mod:`course.checks.core`, which other labs' checks also use):
-:class:`Student` calls a graded object so that only its own untouched stub counts
-as not attempted, :func:`library_calls` notices a library function standing in
-for the code the lab asks for, and :func:`train_quickly` trains a Keras model
-with a fixed recipe in one traced graph (a check that trains stays well under
-two seconds).
 """
 
 from __future__ import annotations
 
-import contextlib
-import inspect
-import sys
-from typing import Any, Callable, Iterator
-
 import numpy as np
 
 from course.checks.core import (
-    reference_sigmoid,
     CheckFailed,
-    NotAttempted,
-    attempt,
+    Student,
     expect,
     expect_close,
     expect_shape,
     is_close,
+    library_calls,
     passed,
+    reference_sigmoid,
     require_defined,
+    resolve_dotted,
     to_numpy,
 )
-
-# --- shared by the checks of labs 01-04 ---------------------------------------------------------
-
-
-def _stub_frame(error: BaseException | None):
-    """The frame that raised the bare ``NotImplementedError()`` behind ``error``, if any."""
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        if isinstance(error, NotImplementedError) and not str(error):
-            tb = error.__traceback__
-            while tb is not None and tb.tb_next is not None:
-                tb = tb.tb_next
-            return tb.tb_frame if tb is not None else None
-        error = error.__cause__ or error.__context__
-    return None
-
-
-def _frame_name(frame) -> str:
-    """``sigmoid``, ``train_step`` (also when traced by AutoGraph) or ``MyDenseLayer.build``."""
-    name = frame.f_code.co_name.removeprefix("tf__")
-    owner = frame.f_locals.get("self")
-    return f"{type(owner).__name__}.{name}" if owner is not None and name.isidentifier() else name
-
-
-class Student:
-    """Calls one graded object; only its own untouched stub counts as not attempted.
-
-    :func:`course.checks.core.attempt` turns every bare ``NotImplementedError()`` into
-    :class:`NotAttempted`. That blames the wrong thing when the error comes from another
-    unwritten function the answer calls (``perceptron`` calling a stub ``sigmoid``,
-    ``train_loop`` a stub ``train_step``), or when an earlier call of the same object
-    already worked (a method of a class left as a stub, a case left unwritten): those
-    become a :class:`CheckFailed` that says where the error came from.
-
-    Args:
-        obj: the student's function, ``tf.function`` or class.
-        name: how messages name it.
-    """
-
-    def __init__(self, obj: Any, name: str):
-        self.obj, self.name, self.ran = obj, name, False
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Call the graded object itself (keywords as for :meth:`run`)."""
-        return self.run(self.obj, *args, **kwargs)
-
-    def run(self, function: Callable, *args: Any, name: str | None = None,
-            hints: dict[str, str] | None = None, **kwargs: Any) -> Any:
-        """Call ``function`` (the object, or one of its methods) like ``attempt``."""
-        label = name or self.name
-        try:
-            result = attempt(function, *args, name=label, hints=hints, **kwargs)
-        except NotAttempted as caught:
-            frame = _stub_frame(caught.__context__)
-            if frame is not None and not self._owns(frame):
-                other = _frame_name(frame)
-                raise CheckFailed(f"`{label}` calls `{other}`, which still raises NotImplementedError(): "
-                                  f"write `{other}` first and run its cell, then this one.") from None
-            if self.ran and isinstance(self.obj, type):
-                where = _frame_name(frame) if frame is not None else label
-                raise CheckFailed(f"`{where}` still raises NotImplementedError(): write that method "
-                                  f"too, then run the cell of `{self.name}` again.") from None
-            if self.ran:
-                raise CheckFailed(f"`{label}` raised NotImplementedError() here although an earlier "
-                                  f"call worked: handle every case its docstring describes.") from None
-            raise
-        self.ran = True
-        return result
-
-    def _owns(self, frame) -> bool:
-        """True when ``frame`` runs the graded object's own code."""
-        if isinstance(self.obj, type):
-            return isinstance(frame.f_locals.get("self"), self.obj)
-        function = getattr(self.obj, "python_function", self.obj)  # a tf.function's Python code
-        try:
-            function = inspect.unwrap(function)
-        except ValueError:
-            pass
-        own_name = getattr(function, "__name__", None)
-        return (frame.f_code is getattr(function, "__code__", None)
-                or frame.f_code.co_name.removeprefix("tf__") == own_name)
-
-
-def _resolve(dotted: str):
-    """``(parent, attribute, object)`` for "numpy.tanh" or "tensorflow.nn.softmax"; None when
-    the package is not imported (a student cannot have called it then) or has no such name."""
-    parts = dotted.split(".")
-    parent = sys.modules.get(parts[0])
-    if parent is None:
-        return None
-    try:
-        for part in parts[1:-1]:
-            parent = getattr(parent, part)
-        return parent, parts[-1], getattr(parent, parts[-1])
-    except (AttributeError, ImportError):
-        return None
-
-
-@contextlib.contextmanager
-def library_calls(names: dict[str, str]) -> Iterator[list[str]]:
-    """Record which of some library functions run inside the ``with`` block.
-
-    Python functions are recognised by their code, whatever name the student imported
-    them under (a profile hook sees every call); compiled ones (NumPy's ufuncs) are
-    wrapped where they live for the duration of the block.
-
-    Args:
-        names: ``{dotted name: label}``, e.g. ``{"tensorflow.nn.softmax": "tf.nn.softmax"}``.
-
-    Yields:
-        The list of labels of the functions that ran, filled in as they run.
-    """
-    used: list[str] = []
-    codes, patches = {}, []
-    for dotted, label in names.items():
-        found = _resolve(dotted)
-        if found is None:
-            continue
-        parent, attribute, function = found
-        try:
-            code = getattr(inspect.unwrap(function), "__code__", None)
-        except ValueError:
-            code = None
-        if code is not None:
-            codes.setdefault(code, label)
-        elif callable(function) and not isinstance(function, type):
-            def wrapper(*args, _function=function, _label=label, **kwargs):
-                used.append(_label)
-                return _function(*args, **kwargs)
-
-            patches.append((parent, attribute, function))
-            setattr(parent, attribute, wrapper)
-    previous = sys.getprofile()
-
-    def hook(frame, event, arg):
-        if event == "call" and frame.f_code in codes:
-            used.append(codes[frame.f_code])
-        if previous is not None:
-            previous(frame, event, arg)
-
-    sys.setprofile(hook if codes else previous)
-    try:
-        yield used
-    finally:
-        sys.setprofile(previous)
-        for parent, attribute, function in patches:
-            setattr(parent, attribute, function)
-
-
-def train_quickly(model, x: np.ndarray, y: np.ndarray, optimizer, loss_fn, batch_size: int,
-                  epochs: int, seed: int) -> None:
-    """Train ``model`` like ``fit(x, y, batch_size, epochs, shuffle=True)``, in one traced graph.
-
-    Every epoch takes a new permutation of the examples (from ``seed``) and cuts it into
-    batches of ``batch_size``, the last one shorter. One ``tf.function`` runs all the steps,
-    which is several times faster than ``fit`` for the small models of the early labs.
-    """
-    import tensorflow as tf  # noqa: PLC0415
-
-    n = len(x)
-    rng = np.random.default_rng(seed)
-    order = np.concatenate([rng.permutation(n) for _ in range(epochs)])
-    starts = np.concatenate([np.arange(0, n, batch_size) + epoch * n for epoch in range(epochs)])
-    stops = np.minimum(starts + batch_size, (starts // n + 1) * n)
-    inputs = tf.constant(np.asarray(x, dtype="float32")[order])
-    targets = tf.constant(np.asarray(y, dtype="float32")[order])
-    variables = model.trainable_variables
-    optimizer.build(variables)
-
-    @tf.function
-    def run(starts, stops):
-        for i in tf.range(tf.shape(starts)[0]):
-            x_batch, y_batch = inputs[starts[i]:stops[i]], targets[starts[i]:stops[i]]
-            with tf.GradientTape() as tape:
-                loss = loss_fn(y_batch, model(x_batch, training=True))
-            optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-
-    run(tf.constant(starts), tf.constant(stops))
-
 
 # --- activations --------------------------------------------------------------------------------
 
@@ -278,7 +86,7 @@ def _check_elementwise(function, name: str, reference, seed: int, mistakes: dict
     student = Student(function, name)
     hints = _activation_hints(name)
     used = [label for dotted, label in library.items()
-            if (found := _resolve(dotted)) is not None and found[2] is function]
+            if (found := resolve_dotted(dotted)) is not None and found[2] is function]
     for z in _activation_inputs(seed):
         what = f"{name}(z) for z of shape {np.shape(z)}"
         given = np.array(z, copy=True) if isinstance(z, np.ndarray) else z
@@ -358,7 +166,7 @@ def check_relu(relu, seed: int = 0) -> None:
         raise CheckFailed("relu(z) is a leaky ReLU: negative inputs give exactly 0 in the plain ReLU.")
     expect_close(result, np.maximum(0.0, z), "relu(z)")
     used = [label for dotted, label in LIBRARY_RELUS.items()
-            if (found := _resolve(dotted)) is not None and found[2] is relu]
+            if (found := resolve_dotted(dotted)) is not None and found[2] is relu]
     for z in [np.array([-2.0, 0.0, 3.5, -0.0]), _random(seed + 1, (2, 2, 3)), np.array(-1.5), np.float64(2.5)]:
         what = f"relu(z) for z of shape {np.shape(z)}"
         with library_calls(LIBRARY_RELUS) as calls:

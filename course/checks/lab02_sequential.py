@@ -14,17 +14,19 @@ from __future__ import annotations
 import numpy as np
 
 from course.checks.core import (
-    reference_sigmoid,
     CheckFailed,
+    Student,
     attempt,
     expect,
     expect_close,
     expect_shape,
     is_close,
+    library_calls,
     passed,
+    reference_sigmoid,
     to_numpy,
+    train_quickly,
 )
-from course.checks.lab01_perceptron import Student, library_calls, train_quickly
 
 RTOL, ATOL = 1e-4, 1e-4  # float32 models against float64 references
 

@@ -13,17 +13,19 @@ from __future__ import annotations
 import numpy as np
 
 from course.checks.core import (
-    reference_sigmoid,
     CheckFailed,
+    Student,
     attempt,
     expect,
     expect_close,
     expect_shape,
     is_close,
+    library_calls,
     passed,
+    reference_sigmoid,
     to_numpy,
+    train_quickly,
 )
-from course.checks.lab01_perceptron import Student, library_calls, train_quickly
 
 RTOL, ATOL = 1e-4, 1e-4  # float32 Keras references against float32/float64 student code
 EDGE_ATOL = 1.0  # eps = 1e-7 by clipping or by adding it inside the log differ by log(2) at most

@@ -17,6 +17,7 @@ import numpy as np
 
 from course.checks.core import (
     CheckFailed,
+    Student,
     expect,
     expect_close,
     expect_shape,
@@ -24,7 +25,6 @@ from course.checks.core import (
     passed,
     to_numpy,
 )
-from course.checks.lab01_perceptron import Student
 
 
 def _tf():

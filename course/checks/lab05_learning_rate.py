@@ -23,13 +23,13 @@ import numpy as np
 
 from course.checks.core import (
     CheckFailed,
+    Student,
     expect,
     expect_shape,
     one_line,
     passed,
     to_numpy,
 )
-from course.checks.lab01_perceptron import Student
 
 NUM_STEPS = 5
 

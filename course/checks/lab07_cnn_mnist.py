@@ -18,23 +18,24 @@ time; nothing is stored.
 from __future__ import annotations
 
 import contextlib
-import sys
 from typing import Iterator
 
 import numpy as np
 
 from course.checks.core import (
     CheckFailed,
+    Student,
     attempt,
     expect,
     expect_close,
     expect_shape,
     is_close,
+    library_calls,
+    recording_calls,
     passed,
     require_defined,
     to_numpy,
 )
-from course.checks.lab01_perceptron import Student, library_calls
 
 # Library functions that would do what these answers must do by hand, recognised when they run.
 LIBRARY_CONVOLUTIONS = {
@@ -199,25 +200,9 @@ def _code_calls(functions: dict) -> Iterator[list[str]]:
     Args:
         functions: ``{label: function}``; entries that are not Python functions are ignored.
     """
-    codes = {}
-    for label, function in functions.items():
-        code = getattr(function, "__code__", None)
-        if code is not None:
-            codes[code] = label
-    used: list[str] = []
-    previous = sys.getprofile()
-
-    def hook(frame, event, arg):
-        if event == "call" and frame.f_code in codes:
-            used.append(codes[frame.f_code])
-        if previous is not None:
-            previous(frame, event, arg)
-
-    sys.setprofile(hook if codes else previous)
-    try:
+    codes = {function.__code__: label for label, function in functions.items() if hasattr(function, "__code__")}
+    with recording_calls(codes, []) as used:
         yield used
-    finally:
-        sys.setprofile(previous)
 
 
 def _own_functions(function, *names: str) -> dict:

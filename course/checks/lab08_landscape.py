@@ -14,6 +14,7 @@ import numpy as np
 
 from course.checks.core import (
     CheckFailed,
+    Student,
     expect,
     expect_close,
     expect_shape,
@@ -22,7 +23,6 @@ from course.checks.core import (
     passed,
     to_numpy,
 )
-from course.checks.lab01_perceptron import Student
 
 LABELS = ("minimum", "maximum", "saddle", "degenerate")
 

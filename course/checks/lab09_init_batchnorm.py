@@ -25,6 +25,7 @@ import numpy as np
 
 from course.checks.core import (
     CheckFailed,
+    Student,
     expect,
     expect_close,
     expect_shape,
@@ -32,7 +33,6 @@ from course.checks.core import (
     passed,
     to_numpy,
 )
-from course.checks.lab01_perceptron import Student
 
 # --- the two standard deviations -------------------------------------------------------------
 
