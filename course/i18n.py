@@ -199,9 +199,10 @@ class _Template:
 
     def __init__(self, msgid: str, msgstr: str):
         self.msgstr = msgstr
-        pattern, self.groups = [], {}
+        pattern, self.groups, fixed = [], {}, 0
         for literal, field in pieces(msgid):
             pattern.append(re.escape(literal))
+            fixed += len(literal)
             if field is None:
                 continue
             if field in self.groups:
@@ -210,7 +211,7 @@ class _Template:
                 self.groups[field] = f"f{len(self.groups)}"
                 pattern.append(f"(?P<{self.groups[field]}>.*?)")
         self.regex = re.compile("".join(pattern), re.S)
-        self.weight = len(msgid) - 6 * len(self.groups)  # more fixed text: more specific
+        self.weight = fixed  # more text outside the fields: more specific
 
     def render(self, message: str, translator: "Translator") -> str | None:
         """The translated message, or None when ``message`` is not an instance of this template;

@@ -578,7 +578,8 @@ def plot_image_mosaic(
     mosaic = np.full((rows * (height + gap) - gap, cols * (width + gap) - gap), np.nan)
     for r in range(rows):
         for c in range(cols):
-            mosaic[r * (height + gap):r * (height + gap) + height, c * (width + gap):c * (width + gap) + width] = images[r, c]
+            top, left = r * (height + gap), c * (width + gap)
+            mosaic[top:top + height, left:left + width] = images[r, c]
     if ax is None:
         ax = plt.figure(figsize=(max(0.45 * cols, 3), max(0.45 * rows, 1.2) + 0.5)).add_subplot()
     ax.imshow(mosaic, cmap=plt.get_cmap(cmap).with_extremes(bad="white"), interpolation="nearest")
@@ -623,9 +624,11 @@ def plot_receptive_fields(
     ax.imshow(image, cmap="gray_r")
     colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(sizes), 1)))
     for color, (name, size) in zip(colors, sizes.items()):
-        half = size / 2
-        ax.add_patch(Rectangle((col - half, row - half), size, size, fill=False, edgecolor=color,
-                               linewidth=2, label=f"{name}: {size} × {size}"))
+        # pixel centres are whole numbers: the square covers the pixels col - size // 2 ... and
+        # row - size // 2 ..., so an odd size is centred on (row, col), an even one just after it
+        corner = (col - size // 2 - 0.5, row - size // 2 - 0.5)
+        ax.add_patch(Rectangle(corner, size, size, fill=False, edgecolor=color, linewidth=2,
+                               label=f"{name}: {size} × {size}"))
     ax.set(xlim=(-0.5, width - 0.5), ylim=(height - 0.5, -0.5), xlabel="column (pixel)", ylabel="row (pixel)")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return ax

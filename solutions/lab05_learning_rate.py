@@ -96,8 +96,10 @@ for column, (learning_rate, ws) in enumerate(runs_1d.items()):
     top.plot(shown, loss_1d(shown), "o-", markersize=4)
     top.set(title=f"η = {learning_rate}: {behaviour(ws)}", xlabel="w", ylim=(-5, 90))
     bottom.semilogy(loss_1d(ws), "o-", markersize=3)
-    bottom.set(xlabel="step", ylabel="loss" if column == 0 else None)
+    bottom.set(xlabel="step", ylabel=course.tr("loss (log scale)") if column == 0 else None,
+               title=course.tr("loss per step"))
 axes[0, 0].set_ylabel("L(w) with the visited points")
+fig.suptitle(course.tr("Gradient descent on L(w) = (w − 3)² from w = −2, at four learning rates"))
 fig.tight_layout()
 plt.show()
 for learning_rate, ws in runs_1d.items():
@@ -522,6 +524,7 @@ for ax, (label, (update, hyperparameters)) in zip(axes, bowl_settings.items()):
            xticks=[-10, -5, 0, 5, 10])
     print(f"{label:<9} {hyperparameters}  {steps};  distance after 100 steps {distance[-1]:.2g}")
 axes[0].set_ylabel("y")
+fig.suptitle(course.tr("100 steps of each rule on f(x, y) = x²/20 + y², from (−7, 2); + is the minimum"))
 fig.tight_layout()
 plt.show()
 
@@ -665,6 +668,12 @@ optimizer = keras.optimizers.Adam(learning_rate=WarmupThenDecay(1e-3, 100, 900))
 rebuilt = keras.optimizers.Adam.from_config(optimizer.get_config(),
                                             custom_objects={"WarmupThenDecay": WarmupThenDecay})
 print("rebuilt from the optimizer's config:", rebuilt.get_config()["learning_rate"]["config"])
+
+# %% [markdown]
+# Both curves climb in a straight line to the peak during the 100 warm-up steps (left of the
+# dashed line); after it the cosine glides smoothly down to 0 at step 1,000, while the inverse
+# square root drops fast at first and then ever more slowly, still at a third of the peak at the
+# end and never reaching 0.
 
 # %% [markdown]
 # ## 5. Choosing the learning rate with a sweep

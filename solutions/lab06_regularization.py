@@ -8,17 +8,22 @@
 # by charging the loss for large weights — and compare the three on the same network.
 #
 # **Goals**
-# - see overfitting as a growing gap between the training and the validation loss;
+# - see overfitting as a growing gap between the training and the validation loss, and
+#   underfitting next to it: a model too simple, one about right and one too flexible, and
+#   the error against the model's capacity;
 # - write inverted dropout, `MyDropout(rate)`, as a Keras layer that obeys the `training` flag;
-# - configure `keras.callbacks.EarlyStopping` with `make_early_stopping()`, then write the
-#   same callback by hand, `MyEarlyStopping`;
+# - configure `keras.callbacks.EarlyStopping` with `make_early_stopping()`, see where it stops
+#   on the validation curve, then write the same callback by hand, `MyEarlyStopping`;
 # - compute the L1 and L2 weight penalties, `l1_penalty` and `l2_penalty`, compare them with
-#   `keras.regularizers` and `model.losses`, and see what each does to the weights;
+#   `keras.regularizers` and `model.losses`, and see what each (Lasso and Ridge, as statistics
+#   calls them) does to the validation loss and to the weights;
 # - see why an L2 penalty is weight decay under SGD but not under Adam, and what
 #   `keras.optimizers.AdamW` does instead;
-# - put dropout, early stopping and the weight penalties side by side in one table.
+# - put dropout, early stopping and the weight penalties side by side in one table;
+# - choose the learning rate and the weight decay by a random search on a log scale, scored on
+#   validation data.
 #
-# **Time:** about 50 minutes. Each answer cell is followed by a check cell: run it, and it
+# **Time:** about 60 minutes. Each answer cell is followed by a check cell: run it, and it
 # tells you in one line what is right or what to fix.
 
 # %% [markdown]
@@ -132,6 +137,72 @@ print(f"accuracy after epoch {num_epochs}: training {base_history.history['accur
 # rise, because the network is learning details of those particular 500 images (a stray
 # stroke, an unusual slant) that do not carry over to new ones. The distance between the two
 # curves is the **generalization gap**. Every technique below tries to keep it small.
+
+# %% [markdown]
+# ### Too simple, about right, too flexible
+#
+# Overfitting has an opposite. A model that is too simple for its data cannot even fit the
+# training set: the training and the validation loss stay high, and close together. That is
+# **underfitting**, and no regularization cures it: the model needs more capacity, or more
+# training. A curve through a few noisy points shows both failures at once. Take 15 points of
+# the wave $y = \sin(2\pi x)$ plus noise, fit polynomials of every degree from 0 to 12 by least
+# squares (`np.polynomial.Polynomial.fit`), and score each on 200 other points from the same
+# wave. The degree plays the part of the capacity: a polynomial of degree $d$ has $d + 1$
+# coefficients to fit, just as a network has its weights.
+
+# %%
+wave_rng = np.random.default_rng(0)
+
+
+def wave(x):
+    """The true function behind the points: sin(2 pi x) for an array x."""
+    return np.sin(2 * np.pi * x)
+
+
+x_points = np.sort(wave_rng.uniform(0, 1, 15))
+y_points = wave(x_points) + wave_rng.normal(0, 0.25, 15)
+x_other = wave_rng.uniform(0, 1, 200)  # validation points, never fitted
+y_other = wave(x_other) + wave_rng.normal(0, 0.25, 200)
+
+degrees = np.arange(13)
+polynomials = [np.polynomial.Polynomial.fit(x_points, y_points, degree) for degree in degrees]
+train_mse = [np.mean((p(x_points) - y_points) ** 2) for p in polynomials]
+val_mse = [np.mean((p(x_other) - y_other) ** 2) for p in polynomials]
+best_degree = int(degrees[np.argmin(val_mse)])
+
+fig, (ax_fits, ax_capacity) = plt.subplots(1, 2, figsize=(12, 4))
+plots.plot_fits_1d(
+    x_points, y_points,
+    {course.tr("degree 1: too simple"): polynomials[1],
+     course.tr("degree {degree}: about right").format(degree=best_degree): polynomials[best_degree],
+     course.tr("degree 12: too flexible"): polynomials[12]},
+    ax=ax_fits, truth=wave,
+    data_label=course.tr("15 training points"), truth_label=course.tr("the true wave"),
+)
+ax_fits.set(xlabel=course.tr("x"), ylabel=course.tr("y"),
+            title=course.tr("Three polynomials fitted to the same points"))
+plots.plot_capacity_curve(
+    degrees, train_mse, val_mse, ax=ax_capacity,
+    labels=(course.tr("training error"), course.tr("validation error")),
+    regions=(course.tr("underfitting"), course.tr("overfitting")),
+    best_label=course.tr("lowest validation error: degree {capacity:g}"),
+)
+ax_capacity.set(xlabel=course.tr("polynomial degree (capacity)"),
+                ylabel=course.tr("mean squared error (log scale)"), title=course.tr("Error against capacity"))
+fig.tight_layout()
+plt.show()
+for degree in (1, best_degree, 12):
+    print(f"degree {degree:2d}: training error {train_mse[degree]:.4f}, "
+          f"validation error {val_mse[degree]:.4f}")
+
+# %% [markdown]
+# Left, the straight line misses the wave even at the points it was fitted to (underfitting),
+# degree 12 passes through almost every point and swings wildly between them (overfitting), and
+# the degree with the lowest validation error follows the wave. Right, the training error only
+# falls as the capacity grows, while the validation error falls, bottoms out and climbs: the
+# same U as the validation loss against the epoch above, with capacity in place of training
+# time. The MNIST network of this lab, with more than 500 weights per training image, sits far
+# on the right.
 
 # %% [markdown]
 # ## 2. Dropout
@@ -322,6 +393,32 @@ print(f"ran {len(early_val)} of {num_epochs} epochs; best validation loss {early
       f"at epoch {int(np.argmin(early_val)) + 1}")
 print(f"validation loss of the model we are left with: "
       f"{early_model.evaluate(x_val, y_val, verbose=0, return_dict=True)['ce']:.3f}")
+
+# %% [markdown]
+# Where did it stop? The run with the callback retraces the first epochs of the run without it
+# (same starting weights, same batches), so both lie on the validation curve of section 1:
+
+# %%
+stopped_epoch = len(early_val)
+ax = plots.plot_validation_curves(
+    {course.tr("validation loss, no early stopping"): base_history.history["val_ce"]},
+    stopped_at={course.tr("validation loss, no early stopping"): stopped_epoch},
+    best_label=course.tr("best epoch {epoch}: its weights are restored"),
+    stop_label=course.tr("training stops after epoch {epoch}"),
+)
+ax.axvspan(stopped_epoch, num_epochs, color="0.9", zorder=0,
+           label=course.tr("epochs early stopping saves"))
+ax.legend(fontsize=8)
+ax.set(xlabel=course.tr("epoch"), ylabel=course.tr("validation loss (cross-entropy)"),
+       title=course.tr("Early stopping (patience 5) on the validation curve"))
+plt.show()
+same = np.allclose(early_val, base_val[:stopped_epoch], rtol=1e-3)
+print(f"the early-stopping run follows this curve until it stops: {same}")
+
+# %% [markdown]
+# The star marks the epoch whose weights early stopping hands back; the dotted line, `patience`
+# epochs later, is where it gives up; in the grey band the validation loss only gets worse, so
+# nothing is lost by not training there.
 
 # %% [markdown]
 # Training ended `patience` epochs after the best one, and the model we are left with is the
@@ -518,6 +615,35 @@ for name, model, penalty, coefficient in [("L2", l2_model, l2_penalty, 1e-2), ("
           f"yours = {as_number(penalty(kernels, coefficient)):.4f}")
 
 # %% [markdown]
+# Both penalties are older than neural networks. In statistics, least-squares regression with
+# an L1 penalty is the **Lasso** (Tibshirani, 1996: "least absolute shrinkage and selection
+# operator") and with an L2 penalty **ridge regression** (Hoerl and Kennard, 1970), so you will
+# often read of *Lasso (L1)* and *Ridge (L2)* regularization: the same two penalties, here on a
+# network's weights. What do they do to the validation loss? (We plot `val_ce`, the plain
+# cross-entropy, since `val_loss` would include each model's own penalty.)
+
+# %%
+ax = plots.plot_validation_curves(
+    {course.tr("no penalty"): base_history.history["val_ce"],
+     course.tr("L1 (Lasso), λ₁ = 1e-3"): l1_history.history["val_ce"],
+     course.tr("L2 (Ridge), λ₂ = 1e-2"): l2_history.history["val_ce"]},
+    best_label=course.tr("lowest: epoch {epoch}"),
+)
+ax.set(xlabel=course.tr("epoch"), ylabel=course.tr("validation loss (cross-entropy)"),
+       title=course.tr("Validation loss with L1 and L2 penalties"))
+plt.show()
+for name, history in [("no penalty", base_history), ("L1", l1_history), ("L2", l2_history)]:
+    val_ce = np.array(history.history["val_ce"])
+    print(f"{name:10s}: lowest {val_ce.min():.3f} at epoch {int(np.argmin(val_ce)) + 1:2d}, "
+          f"last {val_ce[-1]:.3f}")
+
+# %% [markdown]
+# Without a penalty the validation loss bottoms out early and climbs; with either penalty it
+# reaches a slightly lower level and stays there, so its lowest point comes late and the model
+# after the last epoch is as good as the best one. At these strengths L1 and L2 do about equally
+# well on the loss; where they differ is in the weights they leave behind.
+
+# %% [markdown]
 # The two penalties push the weights differently. The L1 gradient is $\lambda_1\,\text{sign}(w)$:
 # the same pull towards 0 however small a weight already is, so every weight the data does not
 # really need is driven all the way to zero — L1 makes the weights **sparse**. The L2 gradient
@@ -633,24 +759,136 @@ for name, (history, model) in runs.items():
 # on validation data — never on the test set, or the test score stops meaning anything.
 
 # %% [markdown]
+# ## 6. Choosing hyperparameters: a random search on validation data
+#
+# The learning rate, $\lambda$, the dropout rate, the patience: none of them is learned by
+# gradient descent. They are **hyperparameters**, set by hand before training, and the only
+# way to know a good setting is to try several. Each try is scored on the **validation** set.
+# Scoring them on the test set would pick the setting that happens to suit those test images,
+# and the test score would no longer say how the model does on new data: the hyperparameters
+# would have overfitted the test set.
+#
+# Which settings to try? Two habits, both from the fish book's notes:
+#
+# - **A log scale.** A good learning rate may be 0.001 or 0.5; what matters is its order of
+#   magnitude. So draw the exponent uniformly and take $10^{u}$, $u \sim \text{Uniform}(a, b)$:
+#   every power of ten in the range gets as many tries.
+# - **Random, not a grid.** A 4 × 4 grid tries only 4 values of each hyperparameter; 16 random
+#   pairs try 16 values of each. When only one of the two really matters (often the case), the
+#   random search has explored it four times more finely (Bergstra and Bengio, 2012).
+#
+# Then narrow the ranges around the best tries and search again.
+#
+# Here: 20 tries of the learning rate $\eta = 10^{u}$, $u \sim \text{Uniform}(-3, 0.5)$, and
+# the weight decay $\lambda = 10^{u}$, $u \sim \text{Uniform}(-5, -0.5)$, for a tiny network
+# (784 → 32 ReLU → 10) trained for 10 epochs on the 500 training images with plain SGD and
+# weight decay, $w \leftarrow w - \eta\,(\nabla L + \lambda w)$ (the step of section 4, with
+# $\lambda = 2\lambda_2$). To keep 20 trainings down to a couple of seconds, the training step
+# is written with a tape (lab 04) and compiled once by `tf.function`; each try puts the same
+# starting weights back, and `model.fit` would compile a new step for every new model.
+
+# %%
+import tensorflow as tf
+
+course.set_seed(42)
+search_model = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(32, activation="relu"),
+                                 layers.Dense(10)])
+search_start = search_model.get_weights()  # every try starts from these weights
+search_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+@tf.function  # compiled once; the rates come in as tensors, so new values need no new compile
+def search_step(x, y, learning_rate, weight_decay):
+    """One step of SGD with weight decay on search_model: w <- w - lr * (gradient + weight_decay * w)."""
+    with tf.GradientTape() as tape:
+        loss = search_loss(y, search_model(x, training=True))
+    weights = search_model.trainable_variables
+    for w, gradient in zip(weights, tape.gradient(loss, weights)):
+        w.assign_sub(learning_rate * (gradient + weight_decay * w))
+
+
+def search_trial(learning_rate, weight_decay, num_epochs=10, batch_size=50):
+    """Train search_model from search_start on (x_train, y_train); return its validation accuracy."""
+    search_model.set_weights(search_start)
+    order_rng = np.random.default_rng(0)  # the same batches for every try
+    rates = tf.constant(learning_rate, tf.float32), tf.constant(weight_decay, tf.float32)
+    for _ in range(num_epochs):
+        order = order_rng.permutation(len(x_train))
+        for start in range(0, len(x_train), batch_size):
+            batch = order[start:start + batch_size]
+            search_step(x_train[batch], y_train[batch], *rates)
+    predicted = np.argmax(keras.ops.convert_to_numpy(search_model(x_val)), axis=1)
+    return float(np.mean(predicted == y_val))
+
+
+search_rng = np.random.default_rng(1)
+num_tries = 20
+learning_rates = 10 ** search_rng.uniform(-3, 0.5, num_tries)
+weight_decays = 10 ** search_rng.uniform(-5, -0.5, num_tries)
+val_accuracies = np.array([search_trial(lr, wd) for lr, wd in zip(learning_rates, weight_decays)])
+
+ax = plots.plot_search_scatter(learning_rates, weight_decays, val_accuracies,
+                               score_label=course.tr("validation accuracy"),
+                               best_label=course.tr("best: {score:.3g}"))
+ax.set(xlabel=course.tr("learning rate η (log scale)"), ylabel=course.tr("weight decay λ (log scale)"),
+       title=course.tr("Random search: 20 tries, each scored on the validation set"))
+plt.show()
+ranking = np.argsort(-val_accuracies)
+print(f"{'':4s} {'learning rate':>13s} {'weight decay':>12s} {'val accuracy':>12s}")
+for place, i in enumerate(ranking[:5], start=1):
+    print(f"{place:4d} {learning_rates[i]:13.3g} {weight_decays[i]:12.2g} {val_accuracies[i]:12.3f}")
+print(f"worst: {val_accuracies.min():.3f} (learning rate {learning_rates[ranking[-1]]:.3g}, "
+      f"weight decay {weight_decays[ranking[-1]]:.2g})")
+
+# %% [markdown]
+# Notice the good region: learning rates from a few hundredths to about 1, with a weight decay
+# below about $10^{-2}$. Too small a learning rate barely moves in 10 epochs (dark points on the
+# left), above about 1 the steps diverge, and a strong weight decay (top) shrinks the weights
+# faster than the data can grow them. The next search would sample only that region.
+#
+# Only once the search is over does the test set come out, once, for the setting that won:
+
+# %%
+_, (test_x, test_y) = data.load_mnist(source="bundled")
+test_x = test_x.reshape(len(test_x), 784).astype("float32") / 255.0
+best = ranking[0]
+search_trial(learning_rates[best], weight_decays[best])  # retrain the winner (the same run again)
+test_predicted = np.argmax(keras.ops.convert_to_numpy(search_model(test_x)), axis=1)
+print(f"best try: validation accuracy {val_accuracies[best]:.3f}, "
+      f"test accuracy {np.mean(test_predicted == test_y):.3f}")
+
+# %% [markdown]
+# The two numbers need not agree. The winner's validation accuracy is a little optimistic —
+# it is the best of 20 scores on the very images used to choose, so part of its lead is luck —
+# while the test images played no part in the choice. The test accuracy is the number to
+# report, and it is honest only because it was looked at once.
+
+# %% [markdown]
 # ## Summary
 #
 # - Overfitting shows up as a validation loss that turns around and rises while the training
-#   loss keeps falling; the gap between them is what regularization shrinks.
+#   loss keeps falling; the gap between them is what regularization shrinks. Underfitting is
+#   the opposite failure, both errors high: against capacity the validation error is U-shaped,
+#   too simple on the left, too flexible on the right.
 # - Inverted dropout zeroes each unit with probability `rate` during training and divides the
 #   survivors by `1 - rate`, so the mean is unchanged and inference is the identity. Keras
 #   passes `training=True` to `call` inside `fit` and `False` in `predict`/`evaluate`.
 # - Early stopping watches `val_loss`, stops after `patience` epochs without a new best, and
-#   with `restore_best_weights=True` returns the best epoch's weights. A callback does it by
+#   with `restore_best_weights=True` returns the best epoch's weights (the lowest point of the
+#   validation curve), stopping `patience` epochs after it. A callback does it by
 #   hand with `on_train_begin`, `on_epoch_end` (`get_weights`, `stop_training`) and
 #   `on_train_end` (`set_weights`).
 # - The L1 penalty $\lambda_1\sum|w|$ drives unneeded weights to zero (sparse); the L2 penalty
 #   $\lambda_2\sum w^2$ makes all weights small. In Keras they are `kernel_regularizer`s, and
-#   their current values are in `model.losses`.
+#   their current values are in `model.losses`. In statistics they are the Lasso (L1) and
+#   Ridge (L2) penalties.
 # - Under plain SGD the L2 penalty is weight decay, a uniform shrink of every weight. Under
 #   Adam it is not: the penalty's gradient is divided by each weight's own scale. Decoupled
 #   weight decay (`keras.optimizers.AdamW`, or `weight_decay=` on any Keras optimizer) shrinks
 #   the weights directly, $w \leftarrow w - \eta\lambda w$, apart from the gradient step.
+# - Hyperparameters are chosen on validation data, never on the test set: sample them at
+#   random on a log scale, $10^{u}$ with $u$ uniform, score every try on the validation set,
+#   narrow the ranges around the best and search again; the test set is used once, at the end.
 #
 # ## Try it
 #
@@ -673,5 +911,10 @@ for name, (history, model) in runs.items():
 #    replace `np.array([10.0, 0.0])` by `np.array([10.0, 0.1])`. Which of the four percentages
 #    change? Does Adam with the L2 penalty still treat the two weights differently, and does
 #    AdamW?
+# 5. **Narrow the search.** In the random-search cell (§6), replace the two ranges by a
+#    narrower pair around the best tries of the scatter (for example $u \in (-1.5, 0)$ for the
+#    learning rate and $(-5, -2)$ for the weight decay). Predict: does the best validation
+#    accuracy go up, and by how much compared with the spread between the top five tries? Why
+#    does a gain that small say little about the test set?
 #
 # Next, lab 07 builds convolutional networks for images.

@@ -102,9 +102,15 @@ for ax, (name, function) in zip(axes, [("bowl: minimum", bowl), ("dome: maximum"
     filled = ax.contourf(grid_x, grid_y, values, levels=20, cmap="coolwarm")
     ax.plot(0, 0, "k*", markersize=12)
     ax.set(title=name, xlabel="$\\theta_1$", ylabel="$\\theta_2$", aspect="equal")
-    fig.colorbar(filled, ax=ax, shrink=0.8)
+    fig.colorbar(filled, ax=ax, shrink=0.8, label=course.tr("value of the function"))
+fig.suptitle(course.tr("Three critical points at (0, 0) (the star), each with gradient zero"))
 fig.tight_layout()
 plt.show()
+
+# %% [markdown]
+# At the star all three are flat, yet the bowl rises in every direction, the dome falls in
+# every direction, and the saddle rises along $\theta_1$ and falls along $\theta_2$: the
+# gradient cannot tell them apart, the second derivatives can.
 
 # %% [markdown]
 # ## 2. The Hessian from two tapes
@@ -378,6 +384,11 @@ for value, vector in zip(eigenvalues, eigenvectors.T):
     ax.text(*(1.05 * vector), f"λ = {value:+.0f}", color="white", fontsize=11)
 ax.set_title("log10 loss; white dashes: $w_1 w_2 = 1$")
 plt.show()
+
+# %% [markdown]
+# The red arrows (eigenvalue $-2$) run down into the valley, towards the two dashed curves of
+# minima; the orange ones ($+2$) point uphill, away from both. Any small step with a component
+# along the red direction leaves the saddle downhill.
 
 # %% [markdown]
 # ## 5. Escaping a saddle

@@ -13,6 +13,8 @@
 #   1, 0.01, Xavier and He, with sigmoid and with ReLU units;
 # - write `xavier_std(fan_in, fan_out=None)` and `he_std(fan_in)` and check them against
 #   `keras.initializers.GlorotNormal` and `HeNormal`;
+# - measure, for each of the four initializations, the gradient that reaches each layer of a deep
+#   network, and train the network from each to see which ones learn;
 # - write `MyBatchNorm` as a Keras layer: batch statistics while training, moving averages at
 #   inference, exactly like `keras.layers.BatchNormalization`;
 # - train the same deep network on MNIST with and without batch normalization.
@@ -313,6 +315,100 @@ plain = keras.ops.convert_to_numpy(keras.random.truncated_normal((fan_in, fan_ou
 print(f"keras.random.truncated_normal(stddev=0.05) without the correction: measured std {plain.std():.4f}")
 
 # %% [markdown]
+# ### The gradients, and training, with each initialization
+#
+# Sections 1–3 looked at the forward pass. Learning happens in the backward pass: each layer's
+# weights move in proportion to the gradient of the loss that reaches them. Take a real
+# network — the 784 pixels of an MNIST digit, 5 hidden layers of 100 units, 10 logits — build it
+# with each of the four initializations, and, before any training, measure the mean absolute
+# gradient of the cross-entropy on 500 digits with respect to each layer's weights, with sigmoid
+# units and with ReLU units. On its way back the gradient is multiplied, layer after layer, by the
+# weights and by the slopes of the activations; if that shrinks (or grows) it at every layer, the
+# first layers learn far more slowly (or far more wildly) than the last.
+
+# %%
+import tensorflow as tf
+
+(mnist_images, mnist_labels), (held_out_images, held_out_labels) = data.load_mnist(source="bundled")
+x_digits = mnist_images[:2000].reshape(2000, 784).astype("float32") / 255.0
+y_digits = mnist_labels[:2000]
+x_held_out = held_out_images.reshape(len(held_out_images), 784).astype("float32") / 255.0
+cross_entropy = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+INITIALIZATIONS = {  # name -> a function making a fresh initializer (one per layer)
+    course.tr("std 1"): lambda: keras.initializers.RandomNormal(stddev=1.0),
+    course.tr("std 0.01"): lambda: keras.initializers.RandomNormal(stddev=0.01),
+    course.tr("Xavier"): lambda: keras.initializers.GlorotNormal(),
+    course.tr("He"): lambda: keras.initializers.HeNormal(),
+}
+
+
+def build_init_model(make_initializer, activation, depth=num_layers):
+    """784 -> depth x Dense(width, activation) -> 10 logits, kernels from make_initializer()."""
+    course.set_seed(42)
+    model = keras.Sequential([keras.Input(shape=(784,))])
+    for _ in range(depth):
+        model.add(layers.Dense(width, activation=activation, kernel_initializer=make_initializer()))
+    model.add(layers.Dense(10, kernel_initializer=make_initializer()))
+    return model
+
+
+def mean_abs_gradients(model, x, y):
+    """The mean |dL/dW| of each layer's kernel W, first layer first; L is the mean cross-entropy."""
+    kernels = [layer.kernel for layer in model.layers]
+    with tf.GradientTape() as tape:
+        loss = cross_entropy(y, model(x))
+    return [float(keras.ops.mean(keras.ops.abs(gradient))) for gradient in tape.gradient(loss, kernels)]
+
+
+fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
+for ax, (activation, shown_name) in zip(axes, [("sigmoid", "sigmoid"), ("relu", "ReLU")]):
+    gradients = {name: mean_abs_gradients(build_init_model(make, activation), x_digits[:500],
+                                          y_digits[:500])
+                 for name, make in INITIALIZATIONS.items()}
+    plots.plot_per_layer(gradients, ax=ax)
+    ax.set(xlabel=course.tr("layer (the last one is the output layer)"),
+           ylabel=course.tr("mean |gradient| of the layer's weights"),
+           title=course.tr("{activation} units, before training").format(activation=shown_name))
+    print(f"{shown_name:>7}, first hidden layer's gradient / last hidden layer's: "
+          + ", ".join(f"{name} {values[0] / values[-2]:.2g}" for name, values in gradients.items()))
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# With ReLU and He weights the gradient has about the same size in every layer, so every layer
+# learns at the same pace; Xavier's line is just as flat, at a smaller size; std 0.01 leaves
+# almost nothing to learn from, and std 1 makes the gradients enormous (they will blow training
+# up). With sigmoid units, even Xavier's gradients shrink about fivefold per layer on the way
+# back, since the sigmoid's slope is at most 1/4: the first layers hardly learn. That is the
+# vanishing gradient, and the reason ReLU (or batch normalization, section 5) is needed in deep
+# networks.
+#
+# Does that show in training? The fish book's experiment: the ReLU network trained with plain
+# SGD (learning rate 0.1) for 5 epochs on 2,000 digits from each initialization.
+
+# %%
+init_losses = {}
+for name, make in INITIALIZATIONS.items():
+    model = build_init_model(make, "relu")
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss=cross_entropy)
+    init_losses[name] = model.fit(x_digits, y_digits, epochs=5, batch_size=64, verbose=0).history["loss"]
+    predicted = np.argmax(keras.ops.convert_to_numpy(model(x_held_out)), axis=1)
+    print(f"{name:>8}: training loss {init_losses[name][-1]:.3g} after 5 epochs, "
+          f"held-out accuracy {np.mean(predicted == held_out_labels):.3f}")
+
+ax = plots.plot_loss_curves(init_losses, logy=True)
+ax.set(xlabel=course.tr("epoch"), ylabel=course.tr("training loss (log scale)"),
+       title=course.tr("5 ReLU layers on MNIST, SGD, by initialization"))
+plt.show()
+
+# %% [markdown]
+# He learns fastest, Xavier follows more slowly, std 0.01 stays at $\ln 10 \approx 2.3$ (the
+# loss of a uniform guess: its gradients are too small to move anything), and std 1 does not
+# appear at all: its activations overflow and its loss is not a number (`nan`) from the first
+# epoch. That is the fish book's figure, and the rule of thumb again: He for ReLU.
+
+# %% [markdown]
 # ## 5. Batch normalization
 #
 # Good initial weights help only at the start: as training changes the weights, the
@@ -596,6 +692,10 @@ plt.show()
 #   He, $\sqrt{2/n_\text{in}}$, makes up for the half of the units ReLU switches off.
 # - Keras's normal initializers sample a truncated normal (cut at 2 standard deviations) and
 #   correct its standard deviation, so the measured spread is the formula's.
+# - The same holds for the gradients: with ReLU and He they keep their size from the last layer
+#   back to the first, std 0.01 starves them and std 1 makes them explode; with sigmoid units they
+#   shrink at every layer even with Xavier. Trained from each, the ReLU network learns fastest
+#   from He, more slowly from Xavier, and not at all from the other two.
 # - Batch normalization standardises each feature with the batch's mean and biased variance
 #   while training, then scales by $\gamma$ and shifts by $\beta$; at inference it uses moving
 #   averages updated as `moving * momentum + batch * (1 - momentum)`.
@@ -618,6 +718,10 @@ plt.show()
 # 3. **The wrong phase.** In the `batch_normalize` cell of §5, change `training=True` to
 #    `training=False`. What do the histograms look like now, and why? (Think about the values
 #    the moving averages of a fresh layer hold.)
-# 4. **A ten times larger step.** In the training cell of §6, set `learning_rate = 1.0`. Predict
+# 4. **Deeper.** In the gradient cell at the end of §4, replace `build_init_model(make, activation)`
+#    by `build_init_model(make, activation, depth=10)`. Predict first: for sigmoid with Xavier,
+#    by roughly what factor should the first layer's gradient now fall short of the last one's
+#    (the cell prints the ratio)? Does He with ReLU stay flat?
+# 5. **A ten times larger step.** In the training cell of §6, set `learning_rate = 1.0`. Predict
 #    the final training loss of each of the three networks. Which of them make good use of the
 #    larger step, and does it help the network without batch normalization?

@@ -260,10 +260,11 @@ def test_plot_receptive_fields():
     assert plots.plot_receptive_fields(np.zeros((28, 28, 1)), {"conv 1": 3, "pool 2": 10}, ax=ax) is ax
     assert len(ax.images) == 1 and len(ax.patches) == 2
     square = ax.patches[1]
-    assert square.get_width() == square.get_height() == 10 and square.get_xy() == (14 - 5, 14 - 5)
+    assert square.get_width() == square.get_height() == 10 and square.get_xy() == (8.5, 8.5)  # pixels 9..18
+    assert ax.patches[0].get_xy() == (12.5, 12.5)  # 3 x 3: pixels 13, 14, 15 around the centre 14
     assert ax.get_legend().get_texts()[0].get_text() == "conv 1: 3 × 3"
     ax = plots.plot_receptive_fields(np.zeros((8, 8)), {"a": 2}, center=(1, 2))
-    assert ax.patches[0].get_xy() == (1.0, 0.0)
+    assert ax.patches[0].get_xy() == (0.5, -0.5)
 
 
 def test_plot_per_layer():
