@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import os
+import struct
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
 from course.grader.engine import GradingInputs, grade_notebook
 from course.grader.kernel import Limits
@@ -73,3 +76,9 @@ def write_submission(lab_id: str, folder: Path, name: str, answers: dict[str, st
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(submission(lab_id, answers, edit, lang), path)
     return path
+
+
+def write_idx(path: Path, array: np.ndarray, magic: int) -> None:
+    """Write ``array`` (uint8) as an MNIST idx file, gzipped when the name ends in .gz."""
+    payload = struct.pack(f">I{array.ndim}I", magic, *array.shape) + array.astype(np.uint8).tobytes()
+    path.write_bytes(gzip.compress(payload) if path.suffix == ".gz" else payload)

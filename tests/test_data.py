@@ -1,10 +1,8 @@
 """Tests for course.data, the bundled data files and the script that generates pass_fail.csv."""
 
-import gzip
 import importlib.util
 import pathlib
 import socket
-import struct
 import sys
 import types
 
@@ -12,6 +10,7 @@ import numpy as np
 import pytest
 
 from course import data
+from helpers import write_idx
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -35,12 +34,6 @@ def keras_home(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("KERAS_HOME", str(keras_dir))
     return keras_dir
-
-
-def write_idx(path, array, magic):
-    """Write `array` (uint8) as an idx file, gzipped when the name ends in .gz."""
-    payload = struct.pack(f">I{array.ndim}I", magic, *array.shape) + array.astype(np.uint8).tobytes()
-    path.write_bytes(gzip.compress(payload) if path.suffix == ".gz" else payload)
 
 
 def fake_mnist(n_train=12, n_test=5):
