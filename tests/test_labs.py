@@ -1,5 +1,6 @@
-"""The pattern every lab passes: (a) the solution gets full marks, (b) the released lab
-gets zero with every check not attempted, (c) labs/ is built from solutions/ and leaks nothing."""
+"""The pattern every lab passes: (a) the solution gets full marks, with messages that all have
+their Chinese translation, (b) the released lab gets zero with every check not attempted,
+(c) labs/ is built from solutions/ and leaks nothing."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 import pytest
 
 from helpers import LABS, ROOT, graded
+from course import i18n
 from course.build import expected_lab
 from course.labs import is_graded_cell, read_notebook
 
@@ -27,6 +29,19 @@ def test_solution_gets_full_marks(lab_id):
     assert failing == []  # a check cell writing to stderr would show here as "failed"
     assert report.score == report.max_score
     assert all(c.message.startswith("✔") for c in report.cells)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lab_id", LAB_IDS)
+def test_solution_messages_read_in_chinese(lab_id):
+    """Every success line of the solution's graded run (the run above, graded once) has its
+    Chinese translation, as a Chinese kernel prints it. A cell's message holds its check lines
+    one after the other, the last one maybe cut short ("...")."""
+    report = graded(str(ROOT / "solutions" / f"{lab_id}.py"))
+    lines = [line.strip() for c in report.cells for line in c.message.split("✔")]
+    english = [line for line in lines if line and not line.endswith("...")]
+    assert len(english) >= len(report.cells)
+    assert [line for line in english if not re.search(r"[\u4e00-\u9fff]", i18n.translate(line, "zh"))] == []
 
 
 @pytest.mark.slow
