@@ -9,14 +9,19 @@ MyDenseLayer 3; perceptron and tanh use the student's sigmoid.
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import nbformat
 
+from course.grader.engine import GradingInputs
+from course.grader.gradebook import Options, grade_folder
+from course.grader.kernel import Limits
 from course.labs import is_graded_cell, nbgrader_meta
-from helpers import answer_sources, submission
+from helpers import LABS, SANDBOX, answer_sources, submission
 
 LAB = "lab01_perceptron"
 
@@ -207,3 +212,19 @@ HOSTILE = [
 ]
 
 CASES = HONEST + PARTIAL_AND_BROKEN + HOSTILE
+
+
+# cell_timeout: lab01's Setup (imports) needs ~7 s alone on a slow machine, more beside other tests
+OPTIONS = Options(Limits(cell_timeout=30, notebook_timeout=300, memory_gb=8), SANDBOX)
+
+
+def grade_cases(folder: Path, names: list[str], out: Path, jobs: int, **kwargs) -> dict[str, dict]:
+    """Write the named cases into ``folder``, grade them, and return the gradebook's rows by student."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for case in CASES:
+        if case.name in names:
+            (folder / f"{case.name}.ipynb").write_bytes(case.build())
+    inputs = GradingInputs.from_lab(LABS[LAB], protect=[folder], hide=[folder])
+    grade_folder(folder, inputs, out, OPTIONS, jobs=jobs, **kwargs)
+    with open(out, newline="", encoding="utf-8") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
