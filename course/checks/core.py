@@ -133,6 +133,25 @@ def expect(condition: bool, message: str) -> None:
         raise CheckFailed(message)
 
 
+def quietly(function: Callable, *args, **kwargs):
+    """Call student code directly (to see which exception it raises), warnings and stderr muted."""
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        return function(*args, **kwargs)
+
+
+def expect_value_error(make: Callable, call: str, rule: str) -> None:
+    """``make()`` must raise ValueError; ``call`` names it in messages, ``rule`` says when."""
+    try:
+        quietly(make)
+    except ValueError:
+        return
+    except Exception as error:  # noqa: BLE001 - any other exception is feedback
+        raise CheckFailed(f"{call} raised {type(error).__name__}: raise a ValueError in __init__ unless "
+                          f"{rule}.") from None
+    raise CheckFailed(f"{call} was accepted: raise a ValueError in __init__ unless {rule}.")
+
+
 def to_numpy(value: Any, what: str) -> np.ndarray:
     """Convert a student's result (NumPy, TensorFlow, list, scalar) to a float64 array.
 

@@ -9,11 +9,8 @@ The penalties are compared with ``keras.regularizers`` and ``model.losses``.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
-import io
 import math
-import warnings
 
 import numpy as np
 
@@ -24,9 +21,11 @@ from course.checks.core import (
     expect,
     expect_close,
     expect_shape,
+    expect_value_error,
     is_close,
     library_calls,
     passed,
+    quietly,
     to_numpy,
 )
 
@@ -154,25 +153,6 @@ def _check_dropout_in_fit(student, MyDropout, rate: float, seed: int) -> None:  
            "the layer must return its inputs unchanged.")
 
 
-def _quietly(function, *args, **kwargs):
-    """Call student code directly (to see which exception it raises), warnings and stderr muted."""
-    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
-        warnings.simplefilter("ignore")
-        return function(*args, **kwargs)
-
-
-def _expect_value_error(make, call: str, rule: str) -> None:
-    """``make()`` must raise ValueError; ``call`` names it in messages, ``rule`` says when."""
-    try:
-        _quietly(make)
-    except ValueError:
-        return
-    except Exception as error:  # noqa: BLE001 - any other exception is feedback
-        raise CheckFailed(f"{call} raised {type(error).__name__}: raise a ValueError in __init__ unless "
-                          f"{rule}.") from None
-    raise CheckFailed(f"{call} was accepted: raise a ValueError in __init__ unless {rule}.")
-
-
 def check_my_dropout(MyDropout, seed: int = 0) -> None:  # noqa: N803 - contract name
     """MyDropout(rate, seed=None) is inverted dropout: drops ~rate of the entries of an input of any
     shape, rescales the rest by 1/(1-rate), keeps float32, is the identity at inference."""
@@ -187,9 +167,9 @@ def check_my_dropout(MyDropout, seed: int = 0) -> None:  # noqa: N803 - contract
     layer = student(rate, seed=layer_seed)
     expect(isinstance(layer, keras.layers.Layer), "MyDropout should subclass keras.layers.Layer.")
     for bad in (1.0, -0.1, 1.5):
-        _expect_value_error(lambda: MyDropout(bad), f"MyDropout({bad})", "0 <= rate < 1")
+        expect_value_error(lambda: MyDropout(bad), f"MyDropout({bad})", "0 <= rate < 1")
     try:
-        _quietly(MyDropout, 0.0)
+        quietly(MyDropout, 0.0)
     except ValueError:
         raise CheckFailed("MyDropout(0.0) raised ValueError: rate 0 is allowed (0 <= rate < 1), it simply "
                           "drops nothing.") from None
