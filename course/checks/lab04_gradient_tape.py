@@ -410,6 +410,11 @@ STEP_HINTS = {
 STEP_MOMENTUM = 0.5  # momentum makes a hand-written w - learning_rate * g differ from the optimizer's step
 
 
+def _misfit(actual: list[np.ndarray], expected: list[np.ndarray], rtol: float, atol: float) -> float:
+    """The largest ``|a - e| / (atol + rtol * |e|)`` over all arrays: at most 1 where ``is_close`` holds."""
+    return max(float(np.max(np.abs(a - e) / (atol + rtol * np.abs(e)))) for a, e in zip(actual, expected))
+
+
 def _is_tf_function(function) -> bool:
     tf = _tf()
     return isinstance(function, tf.types.experimental.GenericFunction)
@@ -497,8 +502,11 @@ def check_train_step(train_step, seed: int = 0) -> None:
         expect(steps == 1, f"train_step applied the optimizer {steps} times in one call: apply the "
                            f"gradients once, optimizer.apply_gradients(zip(grads, model.trainable_variables)).")
         swapped_step = [t.numpy() for t in swapped_twins]  # where loss_fn(predictions, y) would lead
-        if (all(is_close(a, e, 1e-4, 1e-6) for a, e in zip(after, swapped_step))
-                and not all(is_close(a, e, 1e-4, 1e-6) for a, e in zip(after, expected))):
+        # Nearest rather than equal: with loss_fn(predictions, y) the last layer's gradient does not
+        # depend on the model's output, so inside a tf.function TensorFlow may update that layer before
+        # the backward pass has read it, moving the first layer's step a little off the swapped one.
+        miss = _misfit(after, expected, 1e-4, 1e-6)
+        if miss > 1 and _misfit(after, swapped_step, 1e-4, 1e-6) < miss / 10:
             raise CheckFailed("train_step calls loss_fn(predictions, y): the targets come first, "
                               "loss_fn(y, model(x, training=True)).")
         for v, a, e in zip(variables, after, expected):
