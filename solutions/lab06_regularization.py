@@ -545,7 +545,8 @@ print(f"L2(0.1)(w) = {float(keras.regularizers.L2(0.1)(w_example)):.4f}   = 0.1 
 # **Your turn.** Write `l1_penalty(weights, l1)` and `l2_penalty(weights, l2)`. Here `weights`
 # is a **list** of arrays (for instance the kernels of several layers), each of its own shape;
 # the penalty adds up over all of them. NumPy or `keras.ops` both work — your functions should
-# accept NumPy arrays and Keras variables alike.
+# accept NumPy arrays and Keras variables alike. Write the sums yourself: the check compares your
+# functions with `keras.regularizers.L1` and `L2`, so calling those does not count.
 
 # %% nbgrader={"grade": false, "grade_id": "l1_penalty", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def l1_penalty(weights, l1):

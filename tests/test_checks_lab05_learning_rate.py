@@ -188,6 +188,10 @@ def momentum_wrong(kind):
         if kind == "old":
             new = [p + vi for p, vi in zip(params, v)]
             return new, {"step": step, "velocity": [momentum * vi - learning_rate * g for vi, g in zip(v, grads)]}
+        if kind == "nesterov":
+            v = [momentum * vi - learning_rate * g for vi, g in zip(v, grads)]
+            new = [p + momentum * vi - learning_rate * g for p, vi, g in zip(params, v, grads)]
+            return new, {"step": step, "velocity": v}
         sign = 1 if kind == "sign" else -1
         v = [momentum * vi + sign * learning_rate * g for vi, g in zip(v, grads)]
         new = [p + vi for p, vi in zip(params, v)]
@@ -218,8 +222,13 @@ def adagrad_wrong(kind):
     def rule(params, grads, state=None, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7):
         start = 0.0 if kind in ("zero", "textbook") else initial_accumulator_value
         h = [np.full_like(p, start) for p in params] if state is None else state["accumulator"]
+        if kind == "old":  # steps with the accumulator before adding this gradient
+            new = [p - learning_rate * g / np.sqrt(hi + epsilon) for p, g, hi in zip(params, grads, h)]
+            return new, {"step": counted(state), "accumulator": [hi + g**2 for hi, g in zip(h, grads)]}
         h = [hi + g**2 for hi, g in zip(h, grads)]
-        if kind in ("eps_out", "textbook"):
+        if kind == "no_sqrt":
+            new = [p - learning_rate * g / (hi + epsilon) for p, g, hi in zip(params, grads, h)]
+        elif kind in ("eps_out", "textbook"):
             new = [p - learning_rate * g / (np.sqrt(hi) + epsilon) for p, g, hi in zip(params, grads, h)]
         else:
             new = [p - learning_rate * g / np.sqrt(hi + epsilon) for p, g, hi in zip(params, grads, h)]
@@ -247,10 +256,15 @@ def rmsprop_wrong(kind):
             v = [vi + g**2 for vi, g in zip(v, grads)]
         elif kind == "minus":  # a sign slip: v goes negative and its square root is nan
             v = [rho * vi - (1 - rho) * g**2 for vi, g in zip(v, grads)]
+        elif kind == "no_one_minus":
+            v = [rho * vi + g**2 for vi, g in zip(v, grads)]
+        elif kind == "old":  # steps with the average from before this gradient
+            new = [p - learning_rate * g / np.sqrt(vi + epsilon) for p, g, vi in zip(params, grads, v)]
+            return new, {"step": counted(state), "velocity": [rho * vi + (1 - rho) * g**2 for vi, g in zip(v, grads)]}
         else:
             v = [rho * vi + (1 - rho) * g**2 for vi, g in zip(v, grads)]
         eps = 1e-7 if kind == "fixed_eps" else epsilon
-        root = (lambda x: np.sqrt(x) + eps) if kind == "eps_out" else (lambda x: np.sqrt(x + eps))
+        root = {"eps_out": lambda x: np.sqrt(x) + eps, "no_sqrt": lambda x: x + eps}.get(kind, lambda x: np.sqrt(x + eps))
         new = [p - learning_rate * g / root(vi) for p, g, vi in zip(params, grads, v)]
         return new, {"step": counted(state), "velocity": v}
     return rule
@@ -273,9 +287,13 @@ def adam_wrong(kind):
         t = 1 if kind == "stuck" else state["step"] + 1
         if kind == "t_zero":  # uses the counter before adding 1: t = 0 on the first call
             t = state["step"]
-        m = [beta_1 * mi + (1 - beta_1) * g for mi, g in zip(state["m"], grads)]
-        v = [beta_2 * vi + (1 - beta_2) * g**2 for vi, g in zip(state["v"], grads)]
-        if kind == "no_bias":
+        keep_1, keep_2 = (1, 1) if kind == "no_one_minus" else (1 - beta_1, 1 - beta_2)
+        m = [beta_1 * mi + keep_1 * g for mi, g in zip(state["m"], grads)]
+        v = [beta_2 * vi + keep_2 * g**2 for vi, g in zip(state["v"], grads)]
+        if kind == "no_sqrt":
+            alpha = learning_rate * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+            new = [p - alpha * mi / (vi + epsilon) for p, mi, vi in zip(params, m, v)]
+        elif kind == "no_bias":
             new = [p - learning_rate * mi / (np.sqrt(vi) + epsilon) for p, mi, vi in zip(params, m, v)]
         elif kind == "textbook":
             new = [p - learning_rate * (mi / (1 - beta_1**t)) / (np.sqrt(vi / (1 - beta_2**t)) + epsilon)
@@ -321,6 +339,7 @@ def adam_kwargs_beta(params, grads, state=None, **hp):
     (checks.check_momentum_update, momentum_wrong("sign"), "up the gradient"),
     (checks.check_momentum_update, momentum_wrong("ema"), "averages the gradients"),
     (checks.check_momentum_update, momentum_wrong("old"), "previous step's velocity"),
+    (checks.check_momentum_update, momentum_wrong("nesterov"), "Nesterov's look-ahead"),
     (checks.check_momentum_update, momentum_wrong("no_state"), "does not carry its velocity"),
     (checks.check_momentum_update, momentum_wrong("none_state"), "state as a dict"),
     (checks.check_momentum_update, momentum_wrong("no_velocity_key"), 'has no "velocity" entry'),
@@ -331,12 +350,17 @@ def adam_kwargs_beta(params, grads, state=None, **hp):
     (checks.check_adagrad_update, adagrad_wrong("zero"), "starts the accumulator at 0"),
     (checks.check_adagrad_update, adagrad_wrong("textbook"), "starts the accumulator at 0"),
     (checks.check_adagrad_update, adagrad_wrong("eps_out"), r"outside the square root, sqrt\(h\)"),
+    (checks.check_adagrad_update, adagrad_wrong("old"), "accumulator from before this step"),
+    (checks.check_adagrad_update, adagrad_wrong("no_sqrt"), r"divides by h \+ epsilon itself"),
     (checks.check_adagrad_update, adagrad_textbook_epsilon, "default epsilon=1e-08 is not Keras's 1e-07"),
     (checks.check_adagrad_update, adagrad_zero_default, "default initial_accumulator_value=0.0"),
     (checks.check_rmsprop_update, rmsprop_wrong("eps_out"), r"outside the square root, sqrt\(v\)"),
     (checks.check_rmsprop_update, rmsprop_wrong("swapped"), "swaps rho and 1 - rho"),
     (checks.check_rmsprop_update, rmsprop_wrong("adagrad"), "like Adagrad"),
     (checks.check_rmsprop_update, rmsprop_wrong("no_state"), "does not carry"),
+    (checks.check_rmsprop_update, rmsprop_wrong("no_one_minus"), "adds the whole grad"),
+    (checks.check_rmsprop_update, rmsprop_wrong("old"), "average from before this step"),
+    (checks.check_rmsprop_update, rmsprop_wrong("no_sqrt"), r"divides by v \+ epsilon itself"),
     (checks.check_rmsprop_update, rmsprop_wrong("fixed_eps"), "ignores its `epsilon` argument"),
     (checks.check_rmsprop_update, rmsprop_wrong("minus"), "contain NaN or inf after step 1"),
     (checks.check_rmsprop_update, rmsprop_default_rho, "default rho=0.99 is not Keras's 0.9"),
@@ -346,6 +370,8 @@ def adam_kwargs_beta(params, grads, state=None, **hp):
     (checks.check_adam_update, adam_wrong("stuck"), "step counter"),
     (checks.check_adam_update, adam_wrong("no_state"), "does not carry m, v and t"),
     (checks.check_adam_update, adam_wrong("sign"), "up the gradient"),
+    (checks.check_adam_update, adam_wrong("no_one_minus"), "adds the whole grad and grad"),
+    (checks.check_adam_update, adam_wrong("no_sqrt"), r"divides by v \+ epsilon: divide by the square root"),
     (checks.check_adam_update, adam_wrong("t_zero"), "first step gives NaN or inf"),
     (checks.check_adam_update, adam_wrong("t_key"), 'has no "step" entry'),
     (checks.check_adam_update, adam_default_epsilon, "default epsilon=1e-08"),

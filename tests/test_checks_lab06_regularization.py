@@ -570,6 +570,9 @@ def numpy_only(ws, l1):
     (lambda ws, l1: l1 * np.abs(ws[0]).sum(), "only the first array"),
     (lambda ws, l1: l1 * sum(np.abs(w).sum() for w in ws[:-1]), "leaves out the last array"),
     (lambda ws, l1: l1 * np.sum(np.abs(np.array(ws))), "list of arrays of different shapes"),
+    (lambda ws, l1: l1 * sum(np.abs(w).mean() for w in ws), "each array's mean"),
+    (lambda ws, l1: sum(keras.regularizers.L1(l1)(w) for w in ws), "calls keras.regularizers.L1"),
+    (lambda ws, l1: sum(keras.regularizers.L1L2(l1=l1)(w) for w in ws), "calls keras.regularizers.L1L2"),
     (lambda ws, l1: [l1 * np.abs(w).sum() for w in ws], "one number"),
     (lambda ws, l1: l1 * np.sum([np.abs(w).sum() for w in ws], keepdims=True), r"shape \(1,\): return a scalar"),
     (lambda ws, l1: l1 * sum(sum(abs(np.asarray(w))) for w in ws), "raised|is off"),
@@ -589,6 +592,8 @@ def test_l1_names_the_mistake(wrong, message):
     (lambda ws, l2: l2 * np.sqrt(sum((np.asarray(w) ** 2).sum() for w in ws)), "square root"),
     (lambda ws, l2: l2 * sum(np.linalg.norm(np.asarray(w)) for w in ws), "square root per array"),
     (lambda ws, l2: l2 * sum(np.abs(w).sum() for w in ws), "that is the L1 penalty"),
+    (lambda ws, l2: l2 * sum((np.asarray(w) ** 2).mean() for w in ws), "each array's mean"),
+    (lambda ws, l2: sum(keras.regularizers.L2(l2)(w) for w in ws), "calls keras.regularizers.L2"),
     (lambda ws, l2: sum((np.asarray(w) ** 2).sum() for w in ws), "forgot the coefficient"),
     (lambda ws, l2: l2 * sum(np.linalg.norm(np.asarray(w), axis=-1).sum() for w in ws), "is off"),
 ])

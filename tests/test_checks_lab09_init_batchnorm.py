@@ -299,6 +299,22 @@ class SwappedMomentum(GoodBN):
         return moving * (1 - self.momentum) + batch * self.momentum
 
 
+class FixedEpsilon(GoodBN):
+    def normalise(self, inputs, mean, variance):
+        return tf.nn.batch_normalization(inputs, mean, variance, self.beta, self.gamma, 1e-3)
+
+
+class FixedMomentum(GoodBN):
+    def blend(self, moving, batch):
+        return moving * 0.99 + batch * 0.01
+
+
+class AveragesTheSpread(GoodBN):
+    def update(self, mean, variance):
+        self.moving_mean.assign(self.blend(self.moving_mean, mean))
+        self.moving_variance.assign(self.blend(self.moving_variance, tf.sqrt(variance)))
+
+
 class NoUpdate(GoodBN):
     def update(self, mean, variance):
         pass
@@ -424,6 +440,9 @@ class Float64Output(GoodBN):
     (NoSquareRoot, "divides by variance \\+ epsilon"),
     (NoScaleShift, "not scaled by gamma"),
     (SwappedMomentum, "other way round"),
+    (FixedEpsilon, "ignores its epsilon argument"),
+    (FixedMomentum, "ignores its momentum argument"),
+    (AveragesTheSpread, "averaged with the batch's standard deviation"),
     (NoUpdate, "did not change"),
     (ReplacedByBatch, "replaced by the batch statistics"),
     (TrainableMoving, "trainable=False"),

@@ -145,6 +145,7 @@ def check_binary_cross_entropy(binary_cross_entropy, seed: int = 0) -> None:
             f"{name} looks like y_true and y_pred are swapped: the logs go on the predicted "
             f"probabilities, log(y_pred) and log(1 - y_pred).": _keras_loss("binary_crossentropy", p, y),
             f"{name} uses log base 10: use the natural logarithm, np.log.": per_output.mean(-1) / np.log(10),
+            f"{name} uses log base 2: use the natural logarithm, np.log.": per_output.mean(-1) / np.log(2),
         }, expected)
         expect_close(result, expected, f"{name}(y_true, y_pred)", RTOL, ATOL)
     y_edge = np.array([[1.0], [0.0], [1.0], [0.0]], dtype="float32")
@@ -263,6 +264,7 @@ def check_categorical_cross_entropy(categorical_cross_entropy, seed: int = 0) ->
         f"{name} looks like y_true and y_pred are swapped: the log goes on the predicted probabilities.":
             -(p64 * np.log(t64 + 1e-7)).sum(-1),
         f"{name} uses log base 10: use the natural logarithm, np.log.": per_class.sum(-1) / np.log(10),
+        f"{name} uses log base 2: use the natural logarithm, np.log.": per_class.sum(-1) / np.log(2),
     }, expected)
     expect_close(result, expected, f"{name}(y_true, y_pred)", RTOL, ATOL)
     t_edge = np.eye(3, dtype="float32")[[0, 1, 2, 0]]

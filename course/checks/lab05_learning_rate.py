@@ -137,29 +137,39 @@ def _reference_path(name: str, params0: list, grads_seq: list, hp: dict, variant
                 elif variant == "old_velocity":
                     params[i] = params[i] + a[i]
                     a[i] = m * a[i] - lr * g
+                elif variant == "nesterov":
+                    a[i] = m * a[i] - lr * g
+                    params[i] = params[i] + m * a[i] - lr * g
                 else:
                     a[i] = m * a[i] + sign * lr * g
                     params[i] = params[i] + a[i]
-            elif name == "adagrad_update":
-                eps = hp["epsilon"]
-                a[i] = a[i] + g**2
-                root = np.sqrt(a[i]) + eps if variant in ("eps_out", "textbook") else np.sqrt(a[i] + eps)
-                params[i] = params[i] + sign * lr * g / root
-            elif name == "rmsprop_update":
-                rho, eps = hp["rho"], hp["epsilon"]
-                if variant == "rho_swapped":
-                    a[i] = (1 - rho) * a[i] + rho * g**2
-                elif variant == "no_decay":
+            elif name in ("adagrad_update", "rmsprop_update"):
+                eps, old = hp["epsilon"], a[i]
+                if name == "adagrad_update" or variant == "no_decay":
                     a[i] = a[i] + g**2
+                elif variant == "rho_swapped":
+                    a[i] = (1 - hp["rho"]) * a[i] + hp["rho"] * g**2
+                elif variant == "no_one_minus":
+                    a[i] = hp["rho"] * a[i] + g**2
                 else:
-                    a[i] = rho * a[i] + (1 - rho) * g**2
-                root = np.sqrt(a[i]) + eps if variant == "eps_out" else np.sqrt(a[i] + eps)
+                    a[i] = hp["rho"] * a[i] + (1 - hp["rho"]) * g**2
+                scale = old if variant == "old_average" else a[i]
+                if variant == "no_sqrt":
+                    root = scale + eps
+                elif variant in ("eps_out", "textbook"):
+                    root = np.sqrt(scale) + eps
+                else:
+                    root = np.sqrt(scale + eps)
                 params[i] = params[i] + sign * lr * g / root
             elif name == "adam_update":
                 b1, b2, eps = hp["beta_1"], hp["beta_2"], hp["epsilon"]
-                a[i] = b1 * a[i] + (1 - b1) * g
-                b[i] = b2 * b[i] + (1 - b2) * g**2
-                if variant == "no_bias_correction":
+                if variant == "no_one_minus":
+                    a[i], b[i] = b1 * a[i] + g, b2 * b[i] + g**2
+                else:
+                    a[i], b[i] = b1 * a[i] + (1 - b1) * g, b2 * b[i] + (1 - b2) * g**2
+                if variant == "no_sqrt":
+                    step = lr * math.sqrt(1 - b2**t) / (1 - b1**t) * a[i] / (b[i] + eps)
+                elif variant == "no_bias_correction":
                     step = lr * a[i] / (np.sqrt(b[i]) + eps)
                 elif variant == "textbook":
                     m_hat, v_hat = a[i] / (1 - b1**t), b[i] / (1 - b2**t)
@@ -185,6 +195,9 @@ MISTAKES = {
                "then params + v.",
         "old_velocity": "momentum_update moves the params by the previous step's velocity: update the "
                         "velocity with this step's gradient first, then add it to the params.",
+        "nesterov": "momentum_update takes Nesterov's look-ahead step (params + momentum * v - "
+                    "learning_rate * grad), which is SGD(nesterov=True): plain momentum adds the new "
+                    "velocity itself, params + v.",
         "no_state": "momentum_update does not carry its velocity from one call to the next: put it in "
                     "the returned state and start from state['velocity'] when state is not None.",
     },
@@ -197,6 +210,10 @@ MISTAKES = {
         "textbook": "adagrad_update starts the accumulator at 0 and adds epsilon outside the square "
                     "root (the textbook form): Keras starts it at initial_accumulator_value and "
                     "divides by sqrt(h + epsilon).",
+        "old_average": "adagrad_update divides by the accumulator from before this step: add grad**2 "
+                       "to h first, then divide by sqrt(h + epsilon).",
+        "no_sqrt": "adagrad_update divides by h + epsilon itself: divide by its square root, "
+                   "sqrt(h + epsilon).",
         "no_state": "adagrad_update does not carry its accumulator from one call to the next: put it "
                     "in the returned state and start from it when state is not None.",
     },
@@ -208,6 +225,12 @@ MISTAKES = {
                        "new squared gradient gets 1 - rho.",
         "no_decay": "rmsprop_update adds up the squared gradients like Adagrad: RMSprop keeps a "
                     "moving average, v = rho * v + (1 - rho) * grad**2.",
+        "no_one_minus": "rmsprop_update adds the whole grad**2 to the average: weight it by 1 - rho, "
+                        "v = rho * v + (1 - rho) * grad**2.",
+        "old_average": "rmsprop_update divides by the average from before this step: update v with "
+                       "this step's grad**2 first, then divide by sqrt(v + epsilon).",
+        "no_sqrt": "rmsprop_update divides by v + epsilon itself: divide by its square root, "
+                   "sqrt(v + epsilon).",
         "no_state": "rmsprop_update does not carry its average of squared gradients from one call "
                     "to the next: put it in the returned state and start from it when state is not None.",
     },
@@ -218,6 +241,9 @@ MISTAKES = {
         "textbook": "adam_update adds epsilon to the bias-corrected sqrt(v_hat) (the paper's first "
                     "form): Keras adds it to the uncorrected sqrt(v) and corrects through alpha_t, "
                     "as in the docstring.",
+        "no_one_minus": "adam_update adds the whole grad and grad**2 to m and v: weight them by "
+                        "1 - beta_1 and 1 - beta_2, m = beta_1 * m + (1 - beta_1) * grad.",
+        "no_sqrt": "adam_update divides by v + epsilon: divide by the square root, sqrt(v) + epsilon.",
         "step_stuck": "adam_update does not advance its step counter: keep t in the state and add 1 "
                       "on every call, so the bias correction fades out.",
         "no_state": "adam_update does not carry m, v and t from one call to the next: put them in "
@@ -391,8 +417,9 @@ def _diagnose(name: str, path: list, params0: list, grads_seq: list, hp: dict) -
         fixed = {**hp, key: DEFAULTS[name][key]}
         if fixed[key] != hp[key] and _paths_close(path, _reference_path(name, params0, grads_seq, fixed),
                                                   params0):
-            raise CheckFailed(f"{name} ignores its `{key}` argument (it uses {DEFAULTS[name][key]:g} "
-                              f"instead of the {hp[key]:g} passed in): use the argument, not a fixed number.")
+            raise CheckFailed(f"{name} ignores its `{key}` argument (it behaves as with a fixed "
+                              f"{DEFAULTS[name][key]:g}, the default, where {hp[key]:g} was passed in): use "
+                              "the argument, not a fixed number.")
     if path and _paths_close(path[:1], _reference_path(name, params0, grads_seq[:1], hp), params0):
         raise CheckFailed(f"{name}'s first step matches {_keras_label(name, hp)} but a later one does not "
                           f"({_first_difference(path, _reference_path(name, params0, grads_seq, hp), params0)}): "

@@ -38,6 +38,11 @@ BUILTIN_DROPOUTS = {
     "tensorflow.nn.dropout": "tf.nn.dropout",
     "tensorflow.nn.experimental.stateless_dropout": "a Keras dropout layer",
 }
+BUILTIN_PENALTIES = {
+    "keras.regularizers.L1.__call__": "keras.regularizers.L1",
+    "keras.regularizers.L2.__call__": "keras.regularizers.L2",
+    "keras.regularizers.L1L2.__call__": "keras.regularizers.L1L2",
+}
 NUMPY_IN_GRAPH = ("partially known", "Cannot convert a symbolic", "NoneType", "__array__",
                   "numpy() is only available")
 
@@ -510,13 +515,19 @@ def _check_penalty(function, name: str, kind: str, seed: int) -> None:
     expected = sum(float(regularizer(w)) for w in weights)
     student = Student(function, name)
 
-    value = _penalty_value(student, [w.copy() for w in weights], coefficient, name)
+    with library_calls(BUILTIN_PENALTIES) as used:
+        value = _penalty_value(student, [w.copy() for w in weights], coefficient, name)
+    entrywise = "keras.ops.abs" if kind == "L1" else "keras.ops.square"
+    expect(not used, f"{name} calls {used[0] if used else ''}, the regularizer this check compares it "
+                     f"with: write the sum yourself ({entrywise} and keras.ops.sum, or NumPy).")
     flat = np.concatenate([w.ravel() for w in weights]).astype(np.float64)
     abs_sum, square_sum = np.abs(flat).sum(), (flat**2).sum()
     own = abs_sum if kind == "L1" else square_sum
     mistakes = {
         f"{name} forgot the coefficient: multiply the sum by {kind.lower()}.": own,
         f"{name} takes the mean instead of the sum: the penalty adds up every weight.": coefficient * own / flat.size,
+        f"{name} adds up each array's mean: the penalty adds up every weight, not the arrays' averages.":
+            coefficient * sum((np.abs(w) if kind == "L1" else w.astype(np.float64) ** 2).mean() for w in weights),
         f"{name} uses only the first array of the list: add up the penalty of every array.":
             coefficient * (np.abs(weights[0]).sum() if kind == "L1" else (weights[0].astype(np.float64) ** 2).sum()),
         f"{name} leaves out the last array of the list: add up the penalty of every array.":

@@ -174,6 +174,7 @@ def check_he_std(he_std, seed: int = 0) -> None:
 
 WEIGHT_NAMES = ("gamma", "beta", "moving_mean", "moving_variance")
 BN_SETTINGS = ((0.9, 0.01), (0.8, 0.05), (0.95, 0.02))  # (momentum, epsilon) by seed
+DEFAULT_MOMENTUM, DEFAULT_EPSILON = 0.99, 1e-3  # the answer cell's (and Keras's) defaults
 ARGUMENT_HINT = ("check the signature call(self, inputs, training=None): Keras passes the phase only to an "
                  "argument named training.")
 
@@ -260,6 +261,10 @@ def _output_mistakes(x, state, epsilon, training, momentum=0.0) -> list[tuple[st
         ("gamma and beta are swapped: scale by gamma, then add beta.",
          _normalise(x, used_mean, used_variance, beta, gamma, epsilon)),
     ]
+    if epsilon != DEFAULT_EPSILON:
+        mistakes.append((f"MyBatchNorm ignores its epsilon argument: it normalises with the default "
+                         f"{DEFAULT_EPSILON:g} where epsilon={epsilon:g} was passed in: use self.epsilon in call.",
+                         _normalise(x, used_mean, used_variance, gamma, beta, DEFAULT_EPSILON)))
     return mistakes
 
 
@@ -281,6 +286,13 @@ def _moving_mistakes(x, before, momentum):
         "the moving variance is averaged with the unbiased batch variance (divided by m - 1): Keras uses the "
         "biased one, the same variance that normalises the batch.":
             (old_mean * momentum + mean * (1 - momentum), old_variance * momentum + unbiased * (1 - momentum)),
+        "the moving variance is averaged with the batch's standard deviation: average the variance itself, "
+        "moving_variance * momentum + variance * (1 - momentum).":
+            (old_mean * momentum + mean * (1 - momentum), old_variance * momentum + np.sqrt(variance) * (1 - momentum)),
+        f"MyBatchNorm ignores its momentum argument: the moving averages moved as with the default "
+        f"{DEFAULT_MOMENTUM:g}, where momentum={momentum:g} was passed in: use self.momentum in call.":
+            (old_mean * DEFAULT_MOMENTUM + mean * (1 - DEFAULT_MOMENTUM),
+             old_variance * DEFAULT_MOMENTUM + variance * (1 - DEFAULT_MOMENTUM)),
     }
 
 
