@@ -113,7 +113,7 @@ def _not_messages(tree: ast.AST) -> set[int]:
                 skipped.update(id(key) for key in table.keys if key is not None)
         if isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
             skipped.add(id(node.left))
-        if isinstance(node, ast.Subscript):  # hints["error text"] = ...
+        if isinstance(node, ast.Subscript) and "hint" in ast.unparse(node.value).lower():  # hints["error text"]
             skipped.add(id(node.slice))
     return skipped
 

@@ -148,6 +148,13 @@ def no_stride(x, w, stride=1, padding=0):
     return conv_einsum(x, w, 1, padding)
 
 
+def steps_one_pixel(x, w, stride=1, padding=0):
+    """The output has the strided shape, but window (i, j) starts at (i, j)."""
+    full = conv_einsum(x, w, 1, padding)
+    strided = conv_einsum(x, w, stride, padding)
+    return full[:, :strided.shape[1], :strided.shape[2]]
+
+
 def one_short(x, w, stride=1, padding=0):
     return conv_einsum(x, w, stride, padding)[:, :-1, :-1, :]
 
@@ -201,6 +208,7 @@ def keras_ops_conv(x, w, stride=1, padding=0):
     (no_padding, "padding is missing"),
     (one_side_padding, "pad both sides"),
     (no_stride, "stride is ignored"),
+    (steps_one_pixel, "window moves one pixel at a time"),
     (one_short, "one output row and column short"),
     (edge_padding, "pad with zeros"),
     (channels_first, "channels-first"),

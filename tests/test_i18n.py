@@ -45,6 +45,8 @@ def check(x, shape):
         raise CheckFailed(f"{x!r} has shape {tuple(shape)} but should have {shape[0]:d} rows.")
     short = "two words"
     shared = "{name} layers share their state here"  # a str.format template
+    mistakes = {}
+    mistakes["the filter is upside down here"] = x  # a table of messages, unlike a hint table
     return "returns a dict like {'W1': ...} for each key"
 '''
 
@@ -55,6 +57,7 @@ def test_templates_keep_fields_as_written_and_skip_what_is_never_shown():
         "store it on self in forward, please.",
         "{x!r} has shape {tuple(shape)} but should have {shape[0]:d} rows.",
         "{name} layers share their state here",
+        "the filter is upside down here",
         "returns a dict like {{'W1': ...}} for each key",
     ]
 

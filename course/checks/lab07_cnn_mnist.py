@@ -289,6 +289,10 @@ def _check_conv(function, name: str, seed: int) -> list[str]:
                 "edge values are off: pad with zeros (np.pad's default), not by repeating border pixels.":
                     _edge_padded_conv(x, w, s, p),
             }
+            if s > 1:
+                oh, ow = expected.shape[1:3]
+                mistakes[f"the window moves one pixel at a time: start the window of output (i, j) at row "
+                         f"i * stride and column j * stride (stride {s} here)."] = _tf_conv(x, w, 1, p)[:, :oh, :ow]
             if w.shape[0] == w.shape[1]:
                 mistakes["the filter's height and width are swapped: w[a, b] weighs row a, column b "
                          "of the window."] = _tf_conv(x, w.transpose(1, 0, 2, 3), s, p)
