@@ -488,7 +488,8 @@ class SoftmaxLoss:
 
 
 class SoftmaxLossFishBook:
-    """Correct: the fish book's layer, with its 1e-7 inside the log and integer labels by index."""
+    """Correct: the fish book's layer, with its 1e-7 inside the log and integer labels by index
+    (and dout, which the book's backward leaves out, multiplied in)."""
 
     def forward(self, x, t):
         self.t = t
@@ -501,10 +502,10 @@ class SoftmaxLossFishBook:
     def backward(self, dout=1):
         batch = self.t.shape[0]
         if self.t.size == self.y.size:
-            return (self.y - self.t) / batch
+            return dout * (self.y - self.t) / batch
         dx = self.y.copy()
         dx[np.arange(batch), self.t] -= 1
-        return dx / batch
+        return dout * dx / batch
 
 
 class SoftmaxLogSumExp:
@@ -551,6 +552,28 @@ class SoftmaxArgmaxAlways(SoftmaxLossFishBook):
         return super().forward(x, t.argmax(axis=1))
 
 
+class SoftmaxIgnoresDout(SoftmaxLoss):
+    def backward(self, dout=1):
+        return (self.y - self.t) / len(self.y)
+
+
+class SoftmaxGlobalMax(SoftmaxLoss):
+    """Shifts every row by the batch's largest score: other rows underflow to 0 / 0."""
+
+    def forward(self, x, t):
+        t = np.asarray(t)
+        self.t = np.eye(x.shape[1])[t] if t.ndim == 1 else t
+        e = np.exp(x - x.max())
+        self.y = e / e.sum(axis=1, keepdims=True)
+        return -np.mean(np.sum(self.t * np.log(self.y + 1e-7), axis=1))
+
+
+class SoftmaxIntegerOnly(SoftmaxLoss):
+    def forward(self, x, t):
+        self.t, self.y = np.eye(x.shape[1])[t], softmax(x)
+        return -np.mean(np.log(self.y[np.arange(len(x)), t]))
+
+
 class SoftmaxNoDefault(SoftmaxLoss):
     def backward(self, dout):
         return dout * (self.y - self.t) / len(self.y)
@@ -593,6 +616,9 @@ def test_softmax_with_loss_passes_correct_versions(capsys):
     (softmax_variant(loss=lambda y, t: y), "return the loss, one number"),
     (SoftmaxOneHotOnly, "mishandles integer labels"),
     (SoftmaxNoDefault, "give dout a default"),
+    (SoftmaxIgnoresDout, "ignores dout"),
+    (SoftmaxGlobalMax, "each row's own max"),
+    (SoftmaxIntegerOnly, "failed on one-hot labels"),
     (SoftmaxShared, "share their state"),
 ])
 def test_softmax_with_loss_names_the_mistake(wrong, message):

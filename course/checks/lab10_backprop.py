@@ -398,6 +398,9 @@ BACKWARD_HINTS = {"missing 1 required positional argument": "SoftmaxWithLoss.bac
 INTEGER_LABELS = ("SoftmaxWithLoss mishandles integer labels t of shape (N,): turn them into one-hot rows "
                   "first (np.eye(C)[t]), or pick each row's entry with y[np.arange(N), t].")
 LABEL_HINTS = {"broadcast": INTEGER_LABELS, "index": INTEGER_LABELS, "out of bounds": INTEGER_LABELS}
+ONE_HOT_LABELS = ("SoftmaxWithLoss.forward failed on one-hot labels t of shape (N, C): accept those as they are, "
+                  "and turn only integer labels (N,) into one-hot rows (np.eye(C)[t]).")
+ONE_HOT_HINTS = {"arrays used as indices": ONE_HOT_LABELS, "index": ONE_HOT_LABELS}
 
 
 def check_softmax_with_loss(SoftmaxWithLoss, seed: int = 0) -> None:
@@ -417,7 +420,7 @@ def check_softmax_with_loss(SoftmaxWithLoss, seed: int = 0) -> None:
             layer = _new(SoftmaxWithLoss, (), "SoftmaxWithLoss")
             what = f"SoftmaxWithLoss.forward(x{said}, t) with {kind} labels, x of shape ({n}, {c})"
             loss = to_numpy(_call(layer, "forward", x + shift, t.copy(), name="SoftmaxWithLoss.forward",
-                                  hints=LABEL_HINTS if kind == "integer" else None), what)
+                                  hints=LABEL_HINTS if kind == "integer" else ONE_HOT_HINTS), what)
             if loss.size != 1:
                 raise CheckFailed(f"{what} returned an array of shape {loss.shape}: return the loss, one number "
                                   "(keep the probabilities on self for backward).")
@@ -449,6 +452,25 @@ def check_softmax_with_loss(SoftmaxWithLoss, seed: int = 0) -> None:
                     (one_hot - y) / n,
                 "SoftmaxWithLoss.backward forgets to subtract the labels: dx = (y - t) / N.": y / n,
             }, f"{grad_what}, compared with tf.GradientTape", otherwise=INTEGER_LABELS if kind == "integer" else None)
+
+    layer = _new(SoftmaxWithLoss, (), "SoftmaxWithLoss")
+    _call(layer, "forward", x, one_hot, name="SoftmaxWithLoss.forward")
+    scaled = to_numpy(_call(layer, "backward", 0.5, name="SoftmaxWithLoss.backward"), "SoftmaxWithLoss.backward(0.5)")
+    if not is_close(scaled, 0.5 * dx_ref) and is_close(scaled, dx_ref):
+        raise CheckFailed("SoftmaxWithLoss.backward(dout) ignores dout: multiply by it, dx = dout * (y - t) / N "
+                          "(dout is 1 only when the loss is the last step).")
+    expect_close(scaled, 0.5 * dx_ref, "SoftmaxWithLoss.backward(0.5), compared with 0.5 times tf.GradientTape's")
+
+    apart = x.copy()
+    apart[0] += 1000.0  # one example's scores far above the others'
+    far_loss = to_numpy(_call(_new(SoftmaxWithLoss, (), "SoftmaxWithLoss"), "forward", apart, one_hot,
+                              name="SoftmaxWithLoss.forward"), "SoftmaxWithLoss.forward")
+    expect(bool(np.all(np.isfinite(far_loss))),
+           f"SoftmaxWithLoss.forward gives {float(np.ravel(far_loss)[0])} when one example's scores are 1000 above "
+           "the others': subtract each row's own max (x.max(axis=1, keepdims=True)), not the largest score of "
+           "the whole batch.")
+    expect_close(far_loss.reshape(()), loss_ref, "SoftmaxWithLoss.forward with one example's scores raised by 1000 "
+                 "(each row's softmax, and so the loss, does not change)", rtol=1e-4, atol=1e-6)
 
     first, second = _new(SoftmaxWithLoss, (), "SoftmaxWithLoss"), _new(SoftmaxWithLoss, (), "SoftmaxWithLoss")
     _call(first, "forward", x, one_hot, name="SoftmaxWithLoss.forward")
