@@ -104,7 +104,8 @@ def _not_messages(tree: ast.AST) -> set[int]:
         if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
             skipped.add(id(body[0].value))
         hint_table = None
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and "HINT" in t.id for t in node.targets):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and "hint" in t.id.lower()
+                                                for t in node.targets):
             hint_table = node.value
         elif isinstance(node, ast.keyword) and node.arg == "hints":
             hint_table = node.value

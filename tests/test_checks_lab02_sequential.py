@@ -128,6 +128,7 @@ def functional_builder(n_inputs, hidden_sizes, n_outputs):
     (lambda d, hs, k: keras.Sequential([keras.Input((d,)), *[layers.Dense(h, "relu") for h in hs],
                                         layers.Dense(k), layers.BatchNormalization()]), "BatchNormalization"),
     (lambda d, hs, k: stub(), "calls `stub`, which still raises"),
+    (lambda d, hs, k: deep_builder()(d, hs, k) if hs[0] else None, "hidden_sizes may be empty"),
 ])
 def test_deep_model_names_the_mistake(builder, message):
     with pytest.raises(CheckFailed, match=message) as caught:

@@ -196,7 +196,11 @@ def check_build_deep_model(build_deep_model, seed: int = 0) -> None:
     for n_inputs, hidden_sizes, n_outputs in cases:
         call = f"build_deep_model({n_inputs}, {hidden_sizes}, {n_outputs})"
         given = list(hidden_sizes)
-        model = student(n_inputs, given, n_outputs)
+        hints = None if hidden_sizes else {
+            "index out of range": f"{call} failed: hidden_sizes may be empty, and then the model is "
+                                  "keras.Input followed by the output layer alone (loop over the list, do not "
+                                  "index into it)."}
+        model = student(n_inputs, given, n_outputs, hints=hints)
         expect(given == hidden_sizes, f"{call} changed the list hidden_sizes it was given (now {given}): "
                                       f"build a new list instead of appending to it.")
         counts.append(_check_network(model, call, n_inputs, hidden_sizes, n_outputs, rng))
