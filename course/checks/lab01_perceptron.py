@@ -164,6 +164,9 @@ def check_relu(relu, seed: int = 0) -> None:
         raise CheckFailed("relu(z) keeps the negative part: it should keep the positive part, max(0, z).")
     if is_close(result, np.where(z > 0, z, 0.01 * z), atol=1e-4):
         raise CheckFailed("relu(z) is a leaky ReLU: negative inputs give exactly 0 in the plain ReLU.")
+    if not is_close(result, np.maximum(0.0, z)) and np.array_equal(result, np.trunc(np.maximum(0.0, z))):
+        raise CheckFailed("relu(z) returns whole numbers (an integer dtype, or int(...)), which cut off the "
+                          "fractions: keep z's floats, np.maximum(0, z).")
     expect_close(result, np.maximum(0.0, z), "relu(z)")
     used = [label for dotted, label in LIBRARY_RELUS.items()
             if (found := resolve_dotted(dotted)) is not None and found[2] is relu]
@@ -209,6 +212,8 @@ def check_perceptron(perceptron, seed: int = 0) -> None:
         "make the sigmoid check pass first.": reference_sigmoid(-z),
         "wrong activation (tanh): this perceptron uses the sigmoid.": np.tanh(z),
         "wrong activation (ReLU): this perceptron uses the sigmoid.": np.maximum(0, z),
+        "wrong activation (the step function, 0 or 1): this perceptron uses the sigmoid, whose smooth "
+        "output gradient descent can follow.": (z > 0).astype(np.float64),
         "no non-linearity: pass the weighted sum plus bias through sigmoid.": z,
         "the weights are ignored: multiply each input by its weight before summing.": reference_sigmoid(x.sum(1) + b),
     }
@@ -359,6 +364,8 @@ def check_my_dense_layer(MyDenseLayer, seed: int = 0) -> None:  # noqa: N803 - c
         "the bias is added after the sigmoid: compute sigmoid(inputs @ W + b).": reference_sigmoid(x @ W) + b,
         "wrong activation: MyDenseLayer uses the sigmoid (as in the lecture), not ReLU.": np.maximum(z, 0),
         "wrong activation: MyDenseLayer uses the sigmoid (as in the lecture), not tanh.": np.tanh(z),
+        "wrong activation: MyDenseLayer uses the sigmoid (as in the lecture), not the step function.":
+            (z > 0).astype(np.float64),
         "no non-linearity: pass inputs @ W + b through a sigmoid.": z,
     }
     for message, wrong in mistakes.items():
